@@ -1,0 +1,3 @@
+module github.com/frontdesk-go/frontdesk
+
+go 1.26
