@@ -1,0 +1,150 @@
+package frontdesk
+
+// Response header rules: add_header and expires (nginx's headers filter)
+// and what nginx's header filter does to every response (Server, status
+// overrides from error_page, Last-Modified only on 200/206/304, 204
+// without entity headers).
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-go/frontdesk/internal/fileserve"
+	"golang.org/x/net/http/httpguts"
+)
+
+type addHeaderDef struct {
+	name, value string
+	always      bool
+}
+
+type addHeader struct {
+	name   string
+	value  *template
+	always bool
+}
+
+// AddHeader mirrors nginx's add_header: the header is added to responses
+// with status 200, 201, 204, 206, 301, 302, 303, 304, 307 or 308, and an
+// empty value (after variable expansion) adds nothing. A level with any
+// add_header of its own inherits none from outer levels, as in nginx.
+func AddHeader(name, value string) Directive {
+	return addHeaderDirective(name, value, false)
+}
+
+// AddHeaderAlways is add_header with "always": the header is added
+// whatever the status.
+func AddHeaderAlways(name, value string) Directive {
+	return addHeaderDirective(name, value, true)
+}
+
+func addHeaderDirective(name, value string, always bool) Directive {
+	return directive("add_header", func(c *confSet) error {
+		if !httpguts.ValidHeaderFieldName(name) {
+			return errors.New("invalid header name " + strconvQuote(name))
+		}
+		if c.addHeaders == nil {
+			c.addHeaders = []addHeaderDef{}
+		}
+		c.addHeaders = append(c.addHeaders, addHeaderDef{name: name, value: value, always: always})
+		return nil
+	})
+}
+
+func strconvQuote(s string) string { return "\"" + s + "\"" }
+
+func lastModified(h http.Header) time.Time {
+	if sec, ok := fileserve.ParseHTTPTime(h.Get("Last-Modified")); ok {
+		return time.Unix(sec, 0)
+	}
+	return time.Time{}
+}
+
+// respWriter sits between a location's handler and the client: it applies
+// the header filters when the status is written, and records the status
+// for $status.
+type respWriter struct {
+	http.ResponseWriter
+	st          *reqState
+	status      int
+	wroteHeader bool
+	bytes       int64
+}
+
+func (w *respWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	if code >= 100 && code < 200 {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.wroteHeader = true
+	st := w.st
+	if st.errStatus > 0 {
+		code = st.errStatus
+	}
+	w.status = code
+	h := w.ResponseWriter.Header()
+	switch code {
+	case http.StatusOK, http.StatusPartialContent, http.StatusNotModified:
+	case http.StatusNoContent:
+		delete(h, "Content-Type")
+		delete(h, "Content-Length")
+		delete(h, "Last-Modified")
+	default:
+		delete(h, "Last-Modified")
+	}
+	c := st.conf()
+	safe := fileserve.SafeStatus(code)
+	if c.expires != nil {
+		c.expires.Apply(h, code, st.now(), lastModified(h))
+	}
+	for i := range c.addHeaders {
+		ah := &c.addHeaders[i]
+		if !safe && !ah.always {
+			continue
+		}
+		v := ah.value.string(st)
+		switch strings.ToLower(ah.name) {
+		case "last-modified", "etag":
+			if v == "" {
+				delete(h, http.CanonicalHeaderKey(ah.name))
+			} else {
+				h.Set(ah.name, v)
+			}
+		default:
+			if v != "" {
+				h[ah.name] = append(h[ah.name], v)
+			}
+		}
+	}
+	if _, ok := h["Server"]; !ok {
+		h["Server"] = []string{st.signature(c)}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *respWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Flush sends buffered data to the client, for streaming handlers.
+func (w *respWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives [http.ResponseController] the underlying writer.
+func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,254 @@
+// Package conformance runs the same nginx.conf and the same raw requests
+// against real nginx and against frontdesk, and compares what comes back.
+//
+// A [Case] is one configuration (the body of the http{} block, with
+// {{PORT}} and {{DIR}} placeholders) and a list of requests; every request
+// is a subtest, so `go test -run Conformance -v` lists each comparison.
+// Both sides serve the very same files from one data directory, so
+// modification times, sizes and ETags agree.
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/nginxtest"
+	"github.com/frontdesk-go/frontdesk/internal/rawhttp"
+	"github.com/frontdesk-go/frontdesk/nginxconf"
+)
+
+// Case is one configuration and the requests sent to it.
+type Case struct {
+	Name string
+	// Conf is the http{} body. It must listen on 127.0.0.1:{{PORT}}.
+	Conf string
+	// Files are created under the data directory ({{DIR}}) before the
+	// servers start: a name ending in "/" is a directory, any other holds
+	// the given content.
+	Files map[string]string
+	// Setup prepares anything Files cannot express (symlinks, modes, times).
+	Setup    func(t testing.TB, dir string)
+	Requests []Request
+}
+
+// Request is one raw request and what to compare besides the defaults.
+type Request struct {
+	Name   string
+	Method string // default GET
+	Target string
+	// Header lines ("Name: value"); Host: localhost is added when absent.
+	Header []string
+	// Compare names response headers compared in addition to the defaults.
+	Compare []string
+}
+
+// DefaultCompared are the response headers every request compares.
+var DefaultCompared = []string{
+	"Location", "Content-Type", "Content-Length", "Content-Range",
+	"Last-Modified", "ETag", "Expires", "Cache-Control", "Accept-Ranges",
+}
+
+// Run starts nginx and frontdesk for each case and compares every request.
+func Run(t *testing.T, cases []Case) {
+	t.Helper()
+	nginxtest.Require(t)
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			runCase(t, c)
+		})
+	}
+}
+
+func runCase(t *testing.T, c Case) {
+	dir := t.TempDir()
+	writeFiles(t, dir, c.Files)
+	if c.Setup != nil {
+		c.Setup(t, dir)
+	}
+	ng := nginxtest.StartWith(t, c.Conf, nginxtest.Options{DataDir: dir})
+	fd := startFrontdesk(t, ng)
+	for _, r := range c.Requests {
+		name := r.Name
+		if name == "" {
+			name = strings.TrimSpace(r.Method + " " + r.Target)
+		}
+		t.Run(name, func(t *testing.T) {
+			raw := rawhttp.Request(orDefault(r.Method, "GET"), r.Target, r.Header...)
+			want := do(t, ng.Addr, raw)
+			got := do(t, fd, raw)
+			compare(t, r, want, got, portOf(ng.Addr), portOf(fd))
+		})
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if strings.HasSuffix(n, "/") {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(files[n]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// startFrontdesk loads the configuration nginx runs and serves its first
+// server on a loopback port of its own.
+func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
+	t.Helper()
+	cfg, err := nginxconf.LoadString(filepath.Join(ng.Dir, "nginx.conf"), ng.Conf, nginxconf.Options{Prefix: ng.Dir})
+	if err != nil {
+		t.Fatalf("frontdesk refused the configuration nginx runs: %v", err)
+	}
+	if len(cfg.Servers) == 0 {
+		t.Fatal("configuration has no server")
+	}
+	opts := append([]frontdesk.Option{frontdesk.Logger(slog.New(slog.DiscardHandler))}, cfg.Servers[0].Options...)
+	p, err := frontdesk.New(opts...)
+	if err != nil {
+		t.Fatalf("frontdesk.New: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: p, ErrorLog: nil, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+		_ = p.Close()
+	})
+	return ln.Addr().String()
+}
+
+func do(t *testing.T, addr string, raw []byte) *rawhttp.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := rawhttp.Do(ctx, addr, raw)
+	if err != nil {
+		t.Fatalf("request to %s: %v", addr, err)
+	}
+	return resp
+}
+
+func portOf(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
+}
+
+var boundaryRE = regexp.MustCompile(`boundary=([0-9A-Za-z'()+_,./:=?-]+)`)
+
+// normalise removes what legitimately differs between the two servers:
+// their ports, and the random boundary of multipart responses.
+func normalise(s, port, boundary string) string {
+	s = strings.ReplaceAll(s, ":"+port, ":PORT")
+	if boundary != "" {
+		s = strings.ReplaceAll(s, boundary, "BOUNDARY")
+	}
+	return s
+}
+
+func boundaryOf(r *rawhttp.Response) string {
+	if m := boundaryRE.FindStringSubmatch(r.Get("Content-Type")); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func compare(t *testing.T, req Request, want, got *rawhttp.Response, wantPort, gotPort string) {
+	t.Helper()
+	wb, gb := boundaryOf(want), boundaryOf(got)
+	if want.Status != got.Status {
+		t.Errorf("status: nginx %d; frontdesk %d", want.Status, got.Status)
+	}
+	for _, h := range append(append([]string{}, DefaultCompared...), req.Compare...) {
+		w := normalise(strings.Join(want.Values(h), " | "), wantPort, wb)
+		g := normalise(strings.Join(got.Values(h), " | "), gotPort, gb)
+		if h == "Expires" && closeDates(w, g) {
+			continue
+		}
+		if h == "Cache-Control" && closeMaxAge(w, g) {
+			continue
+		}
+		if w != g {
+			t.Errorf("%s: nginx %q; frontdesk %q", h, w, g)
+		}
+	}
+	w := normalise(string(want.Body), wantPort, wb)
+	g := normalise(string(got.Body), gotPort, gb)
+	if w != g {
+		t.Errorf("body differs:\nnginx:     %q\nfrontdesk: %q", clip(w), clip(g))
+	}
+}
+
+// closeDates accepts HTTP dates a second or two apart: the two servers
+// answer at slightly different moments.
+func closeDates(a, b string) bool {
+	ta, err1 := http.ParseTime(a)
+	tb, err2 := http.ParseTime(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	d := ta.Sub(tb)
+	return d >= -2*time.Second && d <= 2*time.Second
+}
+
+var maxAgeRE = regexp.MustCompile(`^max-age=(\d+)$`)
+
+func closeMaxAge(a, b string) bool {
+	ma, mb := maxAgeRE.FindStringSubmatch(a), maxAgeRE.FindStringSubmatch(b)
+	if ma == nil || mb == nil {
+		return false
+	}
+	x, _ := strconv.Atoi(ma[1])
+	y, _ := strconv.Atoi(mb[1])
+	return x-y >= -2 && x-y <= 2
+}
+
+func clip(s string) string {
+	if len(s) > 600 {
+		return s[:600] + fmt.Sprintf("… (%d bytes)", len(s))
+	}
+	return s
+}

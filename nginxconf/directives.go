@@ -1,0 +1,323 @@
+package nginxconf
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/frontdesk-go/frontdesk"
+)
+
+type httpHandler = http.Handler
+
+// directiveSpec is one row of nginx's directive table: where the directive
+// may appear, how many arguments it takes, and how frontdesk honours it.
+type directiveSpec struct {
+	contexts []context
+	minArgs  int
+	maxArgs  int // -1: any number
+	block    bool
+	// tuning: accepted with no meaning in-process (process and buffer
+	// tuning, logging handled elsewhere).
+	tuning bool
+	// apply maps the directive onto a frontdesk directive.
+	apply func(d *Directive) (frontdesk.Directive, error)
+	// structural handles blocks and directives that shape the
+	// configuration rather than set a value.
+	structural func(b *builder, ctx context, d *Directive, sc *scope, loc *locState)
+}
+
+func (s directiveSpec) allowed(ctx context) bool {
+	for _, c := range s.contexts {
+		if c == ctx {
+			return true
+		}
+	}
+	return false
+}
+
+func (s directiveSpec) argsOK(n int) bool {
+	return n >= s.minArgs && (s.maxArgs < 0 || n <= s.maxArgs)
+}
+
+var (
+	main      = []context{ctxMain}
+	events    = []context{ctxEvents}
+	httpOnly  = []context{ctxHTTP}
+	srvOnly   = []context{ctxServer}
+	locOnly   = []context{ctxLocation}
+	httpSrv   = []context{ctxHTTP, ctxServer}
+	srvLoc    = []context{ctxServer, ctxLocation}
+	httpSrvLc = []context{ctxHTTP, ctxServer, ctxLocation}
+)
+
+func flag(name string, f func(bool) frontdesk.Directive) func(d *Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		switch d.Args[0] {
+		case "on":
+			return f(true), nil
+		case "off":
+			return f(false), nil
+		}
+		return frontdesk.Directive{}, fmt.Errorf("invalid value %q in %q directive, it must be \"on\" or \"off\"", d.Args[0], name)
+	}
+}
+
+func tuningRow(ctx []context, minArgs, maxArgs int) directiveSpec {
+	return directiveSpec{contexts: ctx, minArgs: minArgs, maxArgs: maxArgs, tuning: true}
+}
+
+// notYet is a directive nginx has that frontdesk does not implement yet.
+func notYet(ctx []context, minArgs, maxArgs int, block bool) directiveSpec {
+	return directiveSpec{contexts: ctx, minArgs: minArgs, maxArgs: maxArgs, block: block}
+}
+
+var directiveTable map[string]directiveSpec
+
+func init() {
+	directiveTable = map[string]directiveSpec{
+		// main and events: process tuning.
+		"user":                 tuningRow(main, 1, 2),
+		"worker_processes":     tuningRow(main, 1, 1),
+		"daemon":               tuningRow(main, 1, 1),
+		"master_process":       tuningRow(main, 1, 1),
+		"pid":                  tuningRow(main, 1, 1),
+		"error_log":            tuningRow([]context{ctxMain, ctxHTTP, ctxServer, ctxLocation}, 1, -1),
+		"worker_rlimit_nofile": tuningRow(main, 1, 1),
+		"worker_cpu_affinity":  tuningRow(main, 1, -1),
+		"worker_priority":      tuningRow(main, 1, 1),
+		"worker_shutdown_timeout": tuningRow(main, 1, 1),
+		"pcre_jit":             tuningRow(main, 1, 1),
+		"load_module":          tuningRow(main, 1, 1),
+		"env":                  tuningRow(main, 1, 1),
+		"thread_pool":          tuningRow(main, 2, 3),
+		"timer_resolution":     tuningRow(main, 1, 1),
+		"working_directory":    tuningRow(main, 1, 1),
+		"worker_rlimit_core":   tuningRow(main, 1, 1),
+		"events":               {contexts: main, block: true, structural: structEvents},
+		"worker_connections":   tuningRow(events, 1, 1),
+		"multi_accept":         tuningRow(events, 1, 1),
+		"use":                  tuningRow(events, 1, 1),
+		"accept_mutex":         tuningRow(events, 1, 1),
+		"accept_mutex_delay":   tuningRow(events, 1, 1),
+		"http":                 {contexts: main, block: true, structural: structHTTP},
+
+		// http-level tuning with no meaning in-process.
+		"access_log":                    tuningRow(httpSrvLc, 1, -1),
+		"log_format":                    tuningRow(httpOnly, 2, -1),
+		"client_body_temp_path":         tuningRow(httpSrvLc, 1, 4),
+		"proxy_temp_path":               tuningRow(httpSrvLc, 1, 4),
+		"fastcgi_temp_path":             tuningRow(httpSrvLc, 1, 4),
+		"uwsgi_temp_path":               tuningRow(httpSrvLc, 1, 4),
+		"scgi_temp_path":                tuningRow(httpSrvLc, 1, 4),
+		"sendfile":                      tuningRow(httpSrvLc, 1, 1),
+		"sendfile_max_chunk":            tuningRow(httpSrvLc, 1, 1),
+		"tcp_nopush":                    tuningRow(httpSrvLc, 1, 1),
+		"tcp_nodelay":                   tuningRow(httpSrvLc, 1, 1),
+		"keepalive_timeout":             tuningRow(httpSrvLc, 1, 2),
+		"keepalive_requests":            tuningRow(httpSrvLc, 1, 1),
+		"types_hash_max_size":           tuningRow(httpSrvLc, 1, 1),
+		"types_hash_bucket_size":        tuningRow(httpSrvLc, 1, 1),
+		"server_names_hash_max_size":    tuningRow(httpOnly, 1, 1),
+		"server_names_hash_bucket_size": tuningRow(httpOnly, 1, 1),
+		"variables_hash_max_size":       tuningRow(httpOnly, 1, 1),
+		"variables_hash_bucket_size":    tuningRow(httpOnly, 1, 1),
+		"open_file_cache":               tuningRow(httpSrvLc, 1, 3),
+		"open_file_cache_valid":         tuningRow(httpSrvLc, 1, 1),
+		"open_file_cache_min_uses":      tuningRow(httpSrvLc, 1, 1),
+		"open_file_cache_errors":        tuningRow(httpSrvLc, 1, 1),
+		"reset_timedout_connection":     tuningRow(httpSrvLc, 1, 1),
+		"send_timeout":                  tuningRow(httpSrvLc, 1, 1),
+		"client_header_timeout":         tuningRow(httpSrv, 1, 1),
+		"client_body_timeout":           tuningRow(httpSrvLc, 1, 1),
+		"client_header_buffer_size":     tuningRow(httpSrv, 1, 1),
+		"large_client_header_buffers":   tuningRow(httpSrv, 2, 2),
+		"output_buffers":                tuningRow(httpSrvLc, 2, 2),
+		"postpone_output":               tuningRow(httpSrvLc, 1, 1),
+		"lingering_close":               tuningRow(httpSrvLc, 1, 1),
+		"lingering_time":                tuningRow(httpSrvLc, 1, 1),
+		"lingering_timeout":             tuningRow(httpSrvLc, 1, 1),
+		"directio":                      tuningRow(httpSrvLc, 1, 1),
+		"aio":                           tuningRow(httpSrvLc, 1, 1),
+		"server_tokens":                 {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: serverTokens},
+		"include":                       tuningRow([]context{ctxMain, ctxEvents, ctxHTTP, ctxServer, ctxLocation}, 1, 1),
+
+		// core module directives frontdesk implements.
+		"server":                  {contexts: httpOnly, block: true, structural: structServer},
+		"listen":                  {contexts: srvOnly, minArgs: 1, maxArgs: -1},
+		"server_name":             {contexts: srvOnly, minArgs: 1, maxArgs: -1},
+		"location":                {contexts: srvLoc, minArgs: 1, maxArgs: 2, block: true},
+		"root":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.Root(d.Args[0]), nil }},
+		"alias":                   {contexts: locOnly, minArgs: 1, maxArgs: 1, structural: structAlias},
+		"internal":                {contexts: locOnly, structural: structInternal},
+		"index":                   {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: indexDirective},
+		"try_files":               {contexts: srvLoc, minArgs: 2, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.TryFiles(d.Args...), nil }},
+		"autoindex":               {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("autoindex", frontdesk.Autoindex)},
+		"autoindex_exact_size":    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("autoindex_exact_size", frontdesk.AutoindexExactSize)},
+		"autoindex_localtime":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("autoindex_localtime", frontdesk.AutoindexLocaltime)},
+		"autoindex_format":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.AutoindexFormat(d.Args[0]), nil }},
+		"error_page":              {contexts: httpSrvLc, minArgs: 2, maxArgs: -1, apply: errorPageDirective},
+		"add_header":              {contexts: httpSrvLc, minArgs: 2, maxArgs: 3, apply: addHeaderDirective},
+		"expires":                 {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.Expires(d.Args...), nil }},
+		"default_type":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.DefaultType(d.Args[0]), nil }},
+		"types":                   {contexts: httpSrvLc, block: true, apply: typesDirective},
+		"etag":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("etag", frontdesk.Etag)},
+		"log_not_found":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("log_not_found", frontdesk.LogNotFound)},
+		"absolute_redirect":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("absolute_redirect", frontdesk.AbsoluteRedirect)},
+		"port_in_redirect":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("port_in_redirect", frontdesk.PortInRedirect)},
+		"server_name_in_redirect": {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("server_name_in_redirect", frontdesk.ServerNameInRedirect)},
+		"msie_padding":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("msie_padding", frontdesk.MSIEPadding)},
+		"recursive_error_pages":   {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("recursive_error_pages", frontdesk.RecursiveErrorPages)},
+		"if_modified_since":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.IfModifiedSince(d.Args[0]), nil }},
+		"max_ranges":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: maxRanges},
+		"return":                  {contexts: srvLoc, minArgs: 1, maxArgs: 2, structural: structReturn},
+
+		// Known to nginx, later work for frontdesk.
+		"proxy_pass":         notYet(locOnly, 1, 1, false),
+		"proxy_set_header":   notYet(httpSrvLc, 2, 2, false),
+		"upstream":           notYet(httpOnly, 1, 1, true),
+		"rewrite":            notYet(srvLoc, 2, 3, false),
+		"set":                notYet(srvLoc, 2, 2, false),
+		"if":                 notYet(srvLoc, 1, -1, true),
+		"map":                notYet(httpOnly, 2, 2, true),
+		"gzip":               notYet(httpSrvLc, 1, 1, false),
+		"ssl_certificate":    notYet(httpSrv, 1, 1, false),
+		"allow":              notYet(httpSrvLc, 1, 1, false),
+		"deny":               notYet(httpSrvLc, 1, 1, false),
+		"limit_except":       notYet(locOnly, 1, -1, true),
+		"client_max_body_size": notYet(httpSrvLc, 1, 1, false),
+	}
+}
+
+func serverTokens(d *Directive) (frontdesk.Directive, error) {
+	switch d.Args[0] {
+	case "on", "build":
+		return frontdesk.ServerTokens(true), nil
+	case "off":
+		return frontdesk.ServerTokens(false), nil
+	}
+	return frontdesk.Directive{}, fmt.Errorf("invalid value %q", d.Args[0])
+}
+
+func structAlias(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
+	loc.opts = append(loc.opts, frontdesk.Alias(d.Args[0]))
+}
+
+func structInternal(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
+	loc.opts = append(loc.opts, frontdesk.Internal())
+}
+
+// structReturn records the location's return; as in nginx's rewrite phase
+// the first one wins.
+func structReturn(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
+	if loc == nil {
+		b.errs = append(b.errs, &Error{File: d.File, Line: d.Line, NotImplemented: true,
+			Msg: "\"return\" at server level is not implemented by frontdesk"})
+		return
+	}
+	if loc.handler != nil {
+		return
+	}
+	h := &handlerChoice{set: true}
+	if len(d.Args) == 1 {
+		a := d.Args[0]
+		if code, err := strconv.Atoi(a); err == nil {
+			if code > 999 {
+				b.fail(d, "invalid return code %q", a)
+				return
+			}
+			h.returnCode = code
+		} else if strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "$scheme") {
+			h.returnCode, h.returnText = http.StatusFound, a
+		} else {
+			b.fail(d, "invalid return code %q", a)
+			return
+		}
+	} else {
+		code, err := strconv.Atoi(d.Args[0])
+		if err != nil || code > 999 {
+			b.fail(d, "invalid return code %q", d.Args[0])
+			return
+		}
+		h.returnCode, h.returnText = code, d.Args[1]
+	}
+	loc.handler = h
+}
+
+func indexDirective(d *Directive) (frontdesk.Directive, error) {
+	for i, a := range d.Args {
+		if a == "" {
+			return frontdesk.Directive{}, fmt.Errorf("index \"\" in \"index\" directive is invalid")
+		}
+		if strings.HasPrefix(a, "/") && i != len(d.Args)-1 {
+			return frontdesk.Directive{}, fmt.Errorf("only the last index in \"index\" directive should be absolute")
+		}
+	}
+	return frontdesk.Index(d.Args...), nil
+}
+
+func errorPageDirective(d *Directive) (frontdesk.Directive, error) {
+	args := d.Args
+	target := args[len(args)-1]
+	overwrite := -1
+	codesEnd := len(args) - 1
+	if last := args[len(args)-2]; strings.HasPrefix(last, "=") {
+		codesEnd--
+		if last == "=" {
+			overwrite = frontdesk.StatusOfTarget
+		} else {
+			n, err := strconv.Atoi(last[1:])
+			if err != nil || n <= 0 {
+				return frontdesk.Directive{}, fmt.Errorf("invalid value %q", last)
+			}
+			overwrite = n
+		}
+	}
+	if codesEnd == 0 {
+		return frontdesk.Directive{}, fmt.Errorf("invalid number of arguments in \"error_page\" directive")
+	}
+	codes := make([]int, 0, codesEnd)
+	for _, a := range args[:codesEnd] {
+		n, err := strconv.Atoi(a)
+		if err != nil {
+			return frontdesk.Directive{}, fmt.Errorf("invalid value %q", a)
+		}
+		if n < 300 || n > 599 || n == 499 {
+			return frontdesk.Directive{}, fmt.Errorf("value %q must be between 300 and 599", a)
+		}
+		codes = append(codes, n)
+	}
+	if overwrite < 0 {
+		return frontdesk.ErrorPage(target, codes...), nil
+	}
+	return frontdesk.ErrorPageAs(overwrite, target, codes...), nil
+}
+
+func addHeaderDirective(d *Directive) (frontdesk.Directive, error) {
+	if len(d.Args) == 3 {
+		if d.Args[2] != "always" {
+			return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[2])
+		}
+		return frontdesk.AddHeaderAlways(d.Args[0], d.Args[1]), nil
+	}
+	return frontdesk.AddHeader(d.Args[0], d.Args[1]), nil
+}
+
+func maxRanges(d *Directive) (frontdesk.Directive, error) {
+	n, err := strconv.Atoi(d.Args[0])
+	if err != nil || n < 0 {
+		return frontdesk.Directive{}, fmt.Errorf("invalid number %q", d.Args[0])
+	}
+	return frontdesk.MaxRanges(n), nil
+}
+
+func typesDirective(d *Directive) (frontdesk.Directive, error) {
+	table := map[string]string{}
+	for _, t := range d.Block {
+		for _, ext := range t.Args {
+			table[strings.ToLower(ext)] = t.Name
+		}
+	}
+	return frontdesk.Types(table), nil
+}

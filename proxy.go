@@ -1,0 +1,277 @@
+// Package frontdesk is nginx's HTTP layer — location matching, static
+// files with alias and root, return and error pages, header rules — as an
+// [http.Handler] that behaves request for request like nginx 1.22.
+//
+// # Quick start
+//
+//	p, err := frontdesk.New(
+//		frontdesk.Location("= /healthz", frontdesk.Return(200, "ok\n")),
+//		frontdesk.Location("^~ /static/", frontdesk.Static("/srv/app/static/")),
+//		frontdesk.Location("/", app),
+//	)
+//	if err != nil {
+//		log.Fatal(err) // every mistake, each naming its location and directive
+//	}
+//	log.Fatal(http.ListenAndServe("127.0.0.1:8080", p))
+//
+// # Locations
+//
+// Patterns are nginx's own strings ("=", "^~", "~", "~*", plain prefix,
+// "@name") and are chosen with nginx's precedence; see [Location]. Any
+// [http.Handler] can be a location's target: the matched location, its
+// regex captures and the normalised $uri reach it through [RequestInfo].
+//
+// # Directives
+//
+// Directives are options named after the nginx directive they mirror
+// ([Root], [Alias], [Index], [TryFiles], [ErrorPage], [AddHeader] …). Zero
+// values and omitted directives mean nginx's defaults. Strings may use nginx
+// variables ($uri, $host, $arg_NAME, $1 …), compiled once in [New]; an
+// unknown variable is a configuration error, as in nginx.
+//
+// # nginx compatibility
+//
+// Behaviour is checked against nginx 1.22.1 by the conformance tests; the
+// README lists every deliberate difference with its reason.
+package frontdesk
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/frontdesk-go/frontdesk/internal/uri"
+)
+
+// Proxy is a compiled nginx server: its locations, directives and
+// handlers. It is an [http.Handler], safe for concurrent use, and
+// immutable after [New].
+type Proxy struct {
+	srv      *server
+	logger   *slog.Logger
+	warnings []Warning
+	closers  []func() error
+	closed   sync.Once
+}
+
+var _ http.Handler = (*Proxy)(nil)
+
+// Option configures a [Proxy] at server level. Locations, server-level
+// directives ([Directive]) and proxy settings such as [Logger] are
+// Options.
+type Option interface {
+	applyServer(*serverBuilder) error
+}
+
+// LocationOption configures one location: its directives ([Directive],
+// [Alias], [Internal]) and nested locations.
+type LocationOption interface {
+	applyLocation(*locBuilder) error
+}
+
+// serverOption is an Option valid only at server level.
+type serverOption func(*serverBuilder) error
+
+func (f serverOption) applyServer(s *serverBuilder) error { return f(s) }
+
+// locationOption is a LocationOption valid only inside a location.
+type locationOption func(*locBuilder) error
+
+func (f locationOption) applyLocation(l *locBuilder) error { return f(l) }
+
+type serverBuilder struct {
+	conf         confSet
+	locations    []*LocationBlock
+	logger       *slog.Logger
+	mergeSlashes *bool
+	serverName   string
+	signature    string
+}
+
+type locBuilder struct {
+	conf     confSet
+	nested   []*LocationBlock
+	internal bool
+	opts     []LocationOption
+}
+
+// Logger sets the logger for errors nginx writes to its error_log (a
+// missing file with log_not_found on, a redirect cycle …). The default is
+// [slog.Default]; pass slog.New(slog.DiscardHandler) to silence it.
+func Logger(l *slog.Logger) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if l == nil {
+			return errors.New("Logger: nil logger")
+		}
+		s.logger = l
+		return nil
+	})
+}
+
+// MergeSlashes mirrors nginx's merge_slashes (default on): repeated
+// slashes in the request path are merged before location matching.
+func MergeSlashes(on bool) Option {
+	return serverOption(func(s *serverBuilder) error {
+		s.mergeSlashes = &on
+		return nil
+	})
+}
+
+// ServerName mirrors the first name of nginx's server_name: it is
+// $server_name and the host of redirects when [ServerNameInRedirect] is
+// on. The default is empty, as in nginx.
+func ServerName(name string) Option {
+	return serverOption(func(s *serverBuilder) error {
+		s.serverName = name
+		return nil
+	})
+}
+
+// Signature sets the product token of the Server header and of the
+// signature line in error pages. The default is "nginx/1.22.1", the nginx
+// version frontdesk emulates, so that applications and tests behind it see
+// what nginx would show; with [ServerTokens] off only the part before "/"
+// is shown, as nginx shows "nginx".
+func Signature(product string) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if product == "" {
+			return errors.New("Signature: empty product")
+		}
+		s.signature = product
+		return nil
+	})
+}
+
+// DefaultSignature is the Server header value frontdesk sends unless
+// [Signature] says otherwise.
+const DefaultSignature = "nginx/1.22.1"
+
+// New compiles the options into a Proxy. Every mistake is reported, joined
+// into one error; each one is a [*ConfigError] naming its location and
+// directive.
+func New(opts ...Option) (*Proxy, error) {
+	sb := &serverBuilder{signature: DefaultSignature}
+	var errs []error
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o.applyServer(sb); err != nil {
+			errs = append(errs, asConfigError("", err))
+		}
+	}
+	c := newCompiler(sb)
+	c.errs = append(errs, c.errs...)
+	srv := c.compileServer()
+	if err := errors.Join(c.errs...); err != nil {
+		return nil, err
+	}
+	p := &Proxy{srv: srv, logger: sb.logger, warnings: c.warnings}
+	if p.logger == nil {
+		p.logger = slog.Default()
+	}
+	srv.proxy = p
+	return p, nil
+}
+
+// MustNew is like [New] but panics on error; for examples and tests.
+func MustNew(opts ...Option) *Proxy {
+	p, err := New(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// Warnings returns what a reviewer would flag in the configuration but
+// nginx accepts (for example an alias whose trailing slash disagrees with
+// its location's). They never stop New.
+func (p *Proxy) Warnings() []Warning { return p.warnings }
+
+// Close releases what the Proxy started. It is safe to call more than once.
+func (p *Proxy) Close() error {
+	var err error
+	p.closed.Do(func() {
+		for _, c := range p.closers {
+			err = errors.Join(err, c())
+		}
+	})
+	return err
+}
+
+// ServeHTTP serves r as nginx would: it normalises the URI, selects the
+// location and runs its handler with nginx's filters around it.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	st := newReqState(p.srv, w, r)
+	defer st.release()
+	target, err := uri.ParseTarget(r.RequestURI, p.srv.mergeSlashes)
+	if err != nil {
+		st.finalize(http.StatusBadRequest)
+		return
+	}
+	st.target = target
+	st.uri = target.URI
+	st.args = target.Args
+	st.hasArgs = target.HasArgs
+	st.process()
+	if !st.w.wroteHeader {
+		st.w.WriteHeader(http.StatusOK)
+	}
+}
+
+// Warning is a lint finding about a configuration nginx accepts.
+type Warning struct {
+	Location  string // the location pattern, "" at server level
+	Directive string
+	Message   string
+}
+
+func (w Warning) String() string {
+	if w.Location == "" {
+		return fmt.Sprintf("%s: %s", w.Directive, w.Message)
+	}
+	return fmt.Sprintf("location %q: %s: %s", w.Location, w.Directive, w.Message)
+}
+
+// ConfigError is one configuration mistake found by [New].
+type ConfigError struct {
+	Location  string // the location pattern as written, "" at server level
+	Directive string // the nginx directive, "" when the location itself is wrong
+	Err       error
+}
+
+func (e *ConfigError) Error() string {
+	msg := "frontdesk: "
+	if e.Location != "" {
+		msg += fmt.Sprintf("location %q: ", e.Location)
+	}
+	if e.Directive != "" {
+		msg += e.Directive + ": "
+	}
+	return msg + e.Err.Error()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// directiveError carries the directive name out of an option function.
+type directiveError struct {
+	directive string
+	err       error
+}
+
+func (e *directiveError) Error() string { return e.directive + ": " + e.err.Error() }
+func (e *directiveError) Unwrap() error { return e.err }
+
+func asConfigError(loc string, err error) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return err
+	}
+	var de *directiveError
+	if errors.As(err, &de) {
+		return &ConfigError{Location: loc, Directive: de.directive, Err: de.err}
+	}
+	return &ConfigError{Location: loc, Err: err}
+}

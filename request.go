@@ -1,0 +1,299 @@
+package frontdesk
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-go/frontdesk/internal/uri"
+)
+
+// nginx allows ten internal redirects (NGX_HTTP_MAX_URI_CHANGES) before it
+// answers 500 "rewrite or internal redirection cycle".
+const maxURIChanges = 10
+
+// reqState is one request's progress through the server: nginx's
+// ngx_http_request_t, reduced to what frontdesk needs. It is pooled.
+type reqState struct {
+	srv    *server
+	r      *http.Request // as received
+	rr     *http.Request // r with this state in its context
+	w      *respWriter
+	target uri.Target
+
+	uri       string
+	args      string
+	hasArgs   bool
+	method    string
+	loc       *location
+	internal  bool // reached by an internal redirect: internal locations allowed
+	uriChange int
+
+	capSubject string
+	caps       []int
+	capRe      *nginxRegexp
+
+	errStatus   int  // status forced by error_page, 0 = none
+	// addURIToAlias: try_files found a file in a regex location with
+	// alias, and nginx then appends $uri to the alias.
+	addURIToAlias bool
+	errorPaged  bool // error_page already used (recursive_error_pages off)
+	requestID   string
+	started     time.Time
+	scratch     []byte
+}
+
+var statePool = sync.Pool{New: func() any { return &reqState{w: &respWriter{}} }}
+
+func newReqState(srv *server, w http.ResponseWriter, r *http.Request) *reqState {
+	st := statePool.Get().(*reqState)
+	rw := st.w
+	*rw = respWriter{ResponseWriter: w, st: st}
+	scratch := st.scratch[:0]
+	*st = reqState{srv: srv, r: r, w: rw, method: r.Method, scratch: scratch}
+	st.rr = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	return st
+}
+
+func (st *reqState) release() {
+	st.r, st.rr, st.loc, st.caps = nil, nil, nil, nil
+	st.w.ResponseWriter, st.w.st = nil, nil
+	if cap(st.scratch) > 64<<10 {
+		st.scratch = nil
+	}
+	statePool.Put(st)
+}
+
+type stateKey struct{}
+
+func stateFrom(r *http.Request) *reqState {
+	st, _ := r.Context().Value(stateKey{}).(*reqState)
+	return st
+}
+
+// RequestInfo is what frontdesk decided about a request, for the handler
+// serving it: the location, its regex captures, and nginx's $uri.
+type RequestInfo struct {
+	st *reqState
+}
+
+// Info returns the frontdesk request data of r, and false when r is not
+// being served by a [Proxy].
+func Info(r *http.Request) (RequestInfo, bool) {
+	st := stateFrom(r)
+	return RequestInfo{st: st}, st != nil
+}
+
+// Location is the pattern of the matched location as declared ("~ \.php$",
+// "/static/"); "" when no location matched.
+func (i RequestInfo) Location() string {
+	if i.st.loc == nil {
+		return ""
+	}
+	return i.st.loc.pattern
+}
+
+// URI is nginx's $uri: the decoded, normalised path, after any internal
+// redirect.
+func (i RequestInfo) URI() string { return i.st.uri }
+
+// Args is nginx's $args: the raw query string.
+func (i RequestInfo) Args() string { return i.st.args }
+
+// Capture returns regex capture n ($1 … $9; 0 is the whole match) of the
+// last regex that matched, "" when there is none.
+func (i RequestInfo) Capture(n int) string { return string(i.st.appendCapture(nil, n)) }
+
+// NamedCapture returns the named regex capture, "" when there is none.
+func (i RequestInfo) NamedCapture(name string) string {
+	return string(i.st.appendNamedCapture(nil, name))
+}
+
+// Variable expands an nginx variable such as "host" or "arg_page" for
+// this request; ok is false for a variable frontdesk does not know.
+func (i RequestInfo) Variable(name string) (value string, ok bool) {
+	p, err := lookupVariable(name, nil)
+	if err != nil {
+		return "", false
+	}
+	t := &template{parts: []tpart{p}}
+	return string(t.expand(i.st, nil)), true
+}
+
+func (st *reqState) matchRegex(re *nginxRegexp, subject string) bool {
+	ok, idx := re.match(subject)
+	if ok {
+		st.capSubject, st.caps, st.capRe = subject, idx, re
+	}
+	return ok
+}
+
+func (st *reqState) appendCapture(d []byte, n int) []byte {
+	if 2*n+1 >= len(st.caps) || st.caps[2*n] < 0 {
+		return d
+	}
+	return append(d, st.capSubject[st.caps[2*n]:st.caps[2*n+1]]...)
+}
+
+func (st *reqState) appendNamedCapture(d []byte, name string) []byte {
+	if st.capRe == nil {
+		return d
+	}
+	for i, n := range st.capRe.names {
+		if n == name {
+			return st.appendCapture(d, i)
+		}
+	}
+	return d
+}
+
+func (st *reqState) now() time.Time {
+	if st.started.IsZero() {
+		st.started = time.Now()
+	}
+	return st.started
+}
+
+func (st *reqState) localAddr() string {
+	if a, ok := st.r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return a.String()
+	}
+	return ""
+}
+
+func (st *reqState) scheme() string {
+	if st.r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// host is nginx's $host: the request-line host, else the Host header
+// lower-cased without its port, else the server name.
+func (st *reqState) host() string {
+	if st.target.Host != "" {
+		return st.target.Host
+	}
+	if h := hostWithoutPort(st.r.Host); h != "" {
+		return h
+	}
+	return st.srv.name
+}
+
+func hostWithoutPort(h string) string {
+	if h == "" {
+		return ""
+	}
+	if h[0] == '[' {
+		if i := strings.IndexByte(h, ']'); i > 0 {
+			h = h[:i+1]
+		}
+	} else if i := strings.IndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	h = strings.TrimSuffix(h, ".")
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(h)
+		}
+	}
+	return h
+}
+
+// process selects the location for st.uri and runs it: nginx's
+// find-config phase through the content phase.
+func (st *reqState) process() {
+	loc, rc := st.srv.locations.find(st, st.uri)
+	if rc == matchNone {
+		loc = st.srv.noMatch
+	}
+	st.loc = loc
+	if rc == matchRedirect {
+		st.redirectTo(http.StatusMovedPermanently, uri.Escape(loc.name, uri.EscapeURI), true)
+		return
+	}
+	if loc.internal && !st.internal {
+		st.finalize(http.StatusNotFound)
+		return
+	}
+	if len(loc.conf.tryFiles) > 0 && !st.tryFiles() {
+		return
+	}
+	loc.handler.ServeHTTP(st.w, st.rr)
+}
+
+// internalRedirect restarts location selection with a new URI and args,
+// as ngx_http_internal_redirect does.
+func (st *reqState) internalRedirect(newURI, args string, hasArgs bool) {
+	if !st.countURIChange(newURI) {
+		return
+	}
+	st.uri, st.args, st.hasArgs = newURI, args, hasArgs
+	st.internal, st.addURIToAlias = true, false
+	st.caps, st.capRe = nil, nil
+	st.process()
+}
+
+// namedRedirect runs a named location, as ngx_http_named_location does.
+func (st *reqState) namedRedirect(name string) {
+	l := st.srv.named[name]
+	if l == nil {
+		st.srv.proxy.logger.Error("could not find named location", "location", name)
+		st.finalize(http.StatusInternalServerError)
+		return
+	}
+	if !st.countURIChange(name) {
+		return
+	}
+	st.internal = true
+	st.loc = l
+	l.handler.ServeHTTP(st.w, st.rr)
+}
+
+func (st *reqState) countURIChange(to string) bool {
+	st.uriChange++
+	if st.uriChange > maxURIChanges {
+		st.srv.proxy.logger.Error("rewrite or internal redirection cycle while internally redirecting", "uri", to)
+		st.finalize(http.StatusInternalServerError)
+		return false
+	}
+	return true
+}
+
+// conf is the configuration in force: the matched location's, or the
+// server's before matching.
+func (st *reqState) conf() *locConf {
+	if st.loc != nil {
+		return st.loc.conf
+	}
+	return st.srv.conf
+}
+
+// mapURIToPath maps u to a file path under the location's root or alias,
+// as ngx_http_map_uri_to_path does. root is the directory prefix
+// (root, or alias after capture substitution).
+func (st *reqState) mapURIToPath(u string) (path, root string) {
+	c := st.conf()
+	buf := c.root.expand(st, st.scratch[:0])
+	st.scratch = buf
+	root = string(buf)
+	if c.isAlias {
+		if c.aliasRegex {
+			if st.addURIToAlias {
+				return root + u, root
+			}
+			return root, root
+		}
+		return root + u[min(c.aliasLen, len(u)):], root
+	}
+	return root + u, root
+}
+
+func evalSymlinks(p string) (string, error) { return filepath.EvalSymlinks(p) }
+
+func osHostname() (string, error) { return os.Hostname() }

@@ -1,0 +1,375 @@
+package frontdesk
+
+// Static content, as nginx's static, index, autoindex and try_files
+// modules serve it.
+//
+// The file for a request is root + $uri, or for alias the location name
+// replaced by the alias (in a regex location, the alias with captures is
+// the whole name). Files are opened inside an [os.Root] at the configured
+// directory, so no request — not "../", not a symlink, not nginx's alias
+// off-by-slash — reads outside it; what nginx would find outside is a 404
+// here.
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/frontdesk-go/frontdesk/internal/fileserve"
+)
+
+// Static serves files from dir with nginx's alias semantics: in a
+// location, the matched location name is replaced by dir ("location
+// /static/" + Static("/srv/app/static/") serves /static/css/a.css from
+// /srv/app/static/css/a.css). Directives such as [Index], [TryFiles],
+// [Autoindex] or [Expires] may be given here or on the location.
+//
+// Outside a [Proxy] (mounted directly in a ServeMux, say) it serves the
+// whole request path under dir.
+func Static(dir string, opts ...Directive) http.Handler {
+	return &staticHandler{dir: dir, opts: opts}
+}
+
+type staticHandler struct {
+	dir  string
+	opts []Directive
+
+	standalone
+}
+
+func (s *staticHandler) directives() []LocationOption {
+	out := []LocationOption{Alias(s.dir)}
+	for _, o := range s.opts {
+		out = append(out, o)
+	}
+	return out
+}
+
+func (s *staticHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if st := stateFrom(r); st != nil {
+		// Reached as a plain handler of a location that was not compiled
+		// with it (for example wrapped by middleware): serve the location's
+		// static content.
+		st.serveStatic()
+		return
+	}
+	s.serveStandalone(s, w, r)
+}
+
+// staticContent is the compiled default content handler of a location.
+type staticContent struct{}
+
+func (c *compiler) bindStatic(l *location) http.Handler { return staticContent{} }
+
+func (staticContent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if st := stateFrom(r); st != nil {
+		st.serveStatic()
+	}
+}
+
+// serveStatic is nginx's content phase for a location without a content
+// handler: index for URIs ending in "/", then autoindex, else the file.
+func (st *reqState) serveStatic() {
+	switch st.method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		st.finalize(http.StatusMethodNotAllowed)
+		return
+	}
+	if strings.HasSuffix(st.uri, "/") {
+		st.serveDirectory()
+		return
+	}
+	st.serveFile()
+}
+
+// rootedPath is a mapped file name split at the directory no request may
+// leave: base is opened as an os.Root, rel is resolved inside it.
+type rootedPath struct {
+	full, base, rel string
+}
+
+// resolve splits a mapped path. The containment base is the literal
+// beginning of root or alias, up to its last "/" before any variable.
+func (st *reqState) resolve(full, root string) rootedPath {
+	c := st.conf()
+	base := root
+	if !c.root.static() {
+		lit := c.root.raw
+		if i := strings.IndexByte(lit, '$'); i >= 0 {
+			lit = lit[:i]
+		}
+		if i := strings.LastIndexByte(lit, '/'); i >= 0 {
+			lit = lit[:i+1]
+		}
+		base = lit
+	}
+	if base == "" {
+		base = "."
+	}
+	rel := strings.TrimPrefix(full, base)
+	if !strings.HasPrefix(full, base) {
+		// Variables produced a path outside the literal prefix.
+		rel = "\x00"
+	}
+	return rootedPath{full: full, base: base, rel: strings.TrimPrefix(rel, "/")}
+}
+
+type fileInfo struct {
+	f    *os.File
+	info fs.FileInfo
+	root *os.Root
+}
+
+func (fi *fileInfo) close() {
+	if fi.f != nil {
+		fi.f.Close()
+	}
+	if fi.root != nil {
+		fi.root.Close()
+	}
+}
+
+// open opens p inside its base directory. Errors are mapped to the
+// status nginx answers: 404 for missing files (and for anything outside
+// the directory), 403 for permission denied, 500 otherwise.
+func openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, error) {
+	if strings.IndexByte(p.rel, 0) >= 0 {
+		return nil, http.StatusNotFound, fs.ErrNotExist
+	}
+	root, err := os.OpenRoot(p.base)
+	if err != nil {
+		return nil, statusForOpenError(err), err
+	}
+	rel := p.rel
+	if rel == "" {
+		rel = "."
+	}
+	if dirOnly {
+		rel = strings.TrimSuffix(rel, "/")
+		if rel == "" {
+			rel = "."
+		}
+		info, err := root.Stat(rel)
+		if err != nil {
+			root.Close()
+			return nil, statusForOpenError(err), err
+		}
+		return &fileInfo{info: info, root: root}, 0, nil
+	}
+	f, err := root.Open(rel)
+	if err != nil {
+		root.Close()
+		return nil, statusForOpenError(err), err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		root.Close()
+		return nil, http.StatusInternalServerError, err
+	}
+	return &fileInfo{f: f, info: info, root: root}, 0, nil
+}
+
+func statusForOpenError(err error) int {
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
+		return http.StatusNotFound
+	case errors.Is(err, fs.ErrPermission):
+		return http.StatusForbidden
+	case strings.Contains(err.Error(), "escapes from parent"), strings.Contains(err.Error(), "path escapes"):
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+func (st *reqState) logOpenError(path string, err error, status int) {
+	if status == http.StatusNotFound && !st.conf().logNotFound {
+		return
+	}
+	st.srv.proxy.logger.Error("open() failed", "path", path, "err", err, "uri", st.uri)
+}
+
+// serveFile is ngx_http_static_handler for a URI not ending in "/".
+func (st *reqState) serveFile() {
+	full, root := st.mapURIToPath(st.uri)
+	p := st.resolve(full, root)
+	fi, status, err := openRooted(p, false)
+	if err != nil {
+		st.logOpenError(full, err, status)
+		st.finalize(status)
+		return
+	}
+	defer fi.close()
+	if fi.info.IsDir() {
+		loc := st.uri + "/"
+		if st.hasArgs && st.args != "" {
+			loc += "?" + st.args
+		}
+		st.redirectTo(http.StatusMovedPermanently, loc, false)
+		return
+	}
+	if !fi.info.Mode().IsRegular() {
+		st.finalize(http.StatusNotFound)
+		return
+	}
+	if st.method == http.MethodPost {
+		st.finalize(http.StatusMethodNotAllowed)
+		return
+	}
+	st.sendFile(fi)
+}
+
+func (st *reqState) sendFile(fi *fileInfo) {
+	c := st.conf()
+	content := fileserve.Content{
+		Size:    fi.info.Size(),
+		ModTime: fi.info.ModTime(),
+		Type:    st.contentType(st.uri),
+		Body:    fi.f,
+	}
+	if c.etag {
+		content.ETag = fileserve.ETag(content.ModTime, content.Size)
+	}
+	status := http.StatusOK
+	if st.errStatus > 0 {
+		status = st.errStatus
+	}
+	opt := fileserve.Options{IfModifiedSince: c.ifModifiedSince, MaxRanges: c.maxRanges}
+	if _, errStatus := fileserve.Serve(st.w, st.rr, content, status, opt); errStatus != 0 {
+		st.finalize(errStatus)
+	}
+}
+
+// serveDirectory is the index module, then autoindex, for a URI ending in
+// "/".
+func (st *reqState) serveDirectory() {
+	c := st.conf()
+	dirTested := false
+	for _, t := range c.index {
+		name := t.string(st)
+		if strings.HasPrefix(name, "/") {
+			st.internalRedirect(name, st.args, st.hasArgs)
+			return
+		}
+		full, root := st.mapURIToPath(st.uri)
+		p := st.resolve(full+name, root)
+		fi, status, err := openRooted(p, false)
+		if err == nil {
+			fi.close()
+			st.internalRedirect(st.uri+name, st.args, st.hasArgs)
+			return
+		}
+		if status != http.StatusNotFound || errors.Is(err, syscall.ENOTDIR) {
+			st.logOpenError(full+name, err, status)
+			st.finalize(status)
+			return
+		}
+		if !dirTested {
+			dir, status, err := openRooted(st.resolve(full, root), true)
+			if err != nil {
+				st.logOpenError(full, err, status)
+				st.finalize(status)
+				return
+			}
+			isDir := dir.info.IsDir()
+			dir.close()
+			if !isDir {
+				st.finalize(http.StatusNotFound)
+				return
+			}
+			dirTested = true
+		}
+	}
+	full, root := st.mapURIToPath(st.uri)
+	p := st.resolve(full, root)
+	if c.autoindex && (st.method == http.MethodGet || st.method == http.MethodHead) {
+		st.serveAutoindex(p)
+		return
+	}
+	dir, status, err := openRooted(p, true)
+	if err != nil {
+		st.logOpenError(full, err, status)
+		st.finalize(status)
+		return
+	}
+	dir.close()
+	st.srv.proxy.logger.Error("directory index is forbidden", "path", full)
+	st.finalize(http.StatusForbidden)
+}
+
+func (st *reqState) serveAutoindex(p rootedPath) { st.finalize(500) }
+
+// tryFiles is nginx's precontent phase: the first argument naming an
+// existing file (or directory, for "name/") becomes $uri in this
+// location; otherwise the last argument is an internal redirect, a named
+// location or a status code. It reports whether the request goes on to
+// the location's content handler.
+func (st *reqState) tryFiles() bool {
+	c := st.conf()
+	args := c.tryFiles
+	for _, t := range args[:len(args)-1] {
+		name := t.string(st)
+		testDir := strings.HasSuffix(name, "/")
+		full, root := st.mapURIToPath(st.uri)
+		tail := name
+		if c.isAlias && !c.aliasRegex && c.aliasLen <= len(st.uri) && strings.HasPrefix(name, st.uri[:c.aliasLen]) {
+			tail = name[c.aliasLen:]
+		}
+		var path string
+		switch {
+		case c.isAlias && c.aliasRegex:
+			path = full + tail
+		case c.isAlias:
+			path = root + tail
+		default:
+			path = root + tail
+		}
+		_ = full
+		fi, _, err := openRooted(st.resolve(path, root), true)
+		if err != nil {
+			continue
+		}
+		isDir := fi.info.IsDir()
+		fi.close()
+		if isDir != testDir {
+			continue
+		}
+		switch {
+		case c.isAlias && c.aliasRegex:
+			if !testDir {
+				st.uri, st.addURIToAlias = tail, true
+			}
+		case c.isAlias:
+			st.uri = st.loc.name + tail
+		default:
+			st.uri = tail
+		}
+		return true
+	}
+	last := args[len(args)-1].string(st)
+	switch {
+	case strings.HasPrefix(last, "@"):
+		st.namedRedirect(last)
+	case strings.HasPrefix(last, "="):
+		code := 0
+		for _, ch := range last[1:] {
+			if ch < '0' || ch > '9' {
+				code = http.StatusInternalServerError
+				break
+			}
+			code = code*10 + int(ch-'0')
+		}
+		st.finalize(code)
+	default:
+		u, a, has := last, "", false
+		if i := strings.IndexByte(last, '?'); i >= 0 {
+			u, a, has = last[:i], last[i+1:], true
+		}
+		st.internalRedirect(u, a, has)
+	}
+	return false
+}
