@@ -11,7 +11,7 @@ type server struct {
 	proxy        *Proxy
 	locations    *level
 	named        map[string]*location
-	conf         *locConf // server-level configuration, used when no location matches
+	conf         *locConf  // server-level configuration, used when no location matches
 	noMatch      *location // serves requests no location matches
 	mergeSlashes bool
 	name         string

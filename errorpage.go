@@ -367,4 +367,3 @@ func (s *standalone) serveStandalone(h http.Handler, w http.ResponseWriter, r *h
 	}
 	s.p.ServeHTTP(w, r)
 }
-

@@ -54,6 +54,7 @@ type Proxy struct {
 	warnings []Warning
 	closers  []func() error
 	closed   sync.Once
+	observe  func(RequestInfo)
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -88,6 +89,7 @@ type serverBuilder struct {
 	mergeSlashes *bool
 	serverName   string
 	signature    string
+	observe      func(RequestInfo)
 }
 
 type locBuilder struct {
@@ -144,6 +146,19 @@ func Signature(product string) Option {
 	})
 }
 
+// Observe registers fn to be called after every request with what
+// frontdesk decided (location, $uri, status): nginx's log phase, for access
+// logs and metrics. The RequestInfo is valid only during the call.
+func Observe(fn func(RequestInfo)) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if fn == nil {
+			return errors.New("Observe: nil function")
+		}
+		s.observe = fn
+		return nil
+	})
+}
+
 // DefaultSignature is the Server header value frontdesk sends unless
 // [Signature] says otherwise.
 const DefaultSignature = "nginx/1.22.1"
@@ -168,7 +183,7 @@ func New(opts ...Option) (*Proxy, error) {
 	if err := errors.Join(c.errs...); err != nil {
 		return nil, err
 	}
-	p := &Proxy{srv: srv, logger: sb.logger, warnings: c.warnings}
+	p := &Proxy{srv: srv, logger: sb.logger, warnings: c.warnings, observe: sb.observe}
 	if p.logger == nil {
 		p.logger = slog.Default()
 	}
@@ -206,18 +221,19 @@ func (p *Proxy) Close() error {
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := newReqState(p.srv, w, r)
 	defer st.release()
-	target, err := uri.ParseTarget(r.RequestURI, p.srv.mergeSlashes)
-	if err != nil {
+	if target, err := uri.ParseTarget(r.RequestURI, p.srv.mergeSlashes); err != nil {
+		st.uri = r.URL.Path
 		st.finalize(http.StatusBadRequest)
-		return
+	} else {
+		st.target = target
+		st.uri, st.args, st.hasArgs = target.URI, target.Args, target.HasArgs
+		st.process()
 	}
-	st.target = target
-	st.uri = target.URI
-	st.args = target.Args
-	st.hasArgs = target.HasArgs
-	st.process()
 	if !st.w.wroteHeader {
 		st.w.WriteHeader(http.StatusOK)
+	}
+	if p.observe != nil {
+		p.observe(RequestInfo{st: st})
 	}
 }
 

@@ -38,14 +38,14 @@ type reqState struct {
 	caps       []int
 	capRe      *nginxRegexp
 
-	errStatus   int  // status forced by error_page, 0 = none
+	errStatus int // status forced by error_page, 0 = none
 	// addURIToAlias: try_files found a file in a regex location with
 	// alias, and nginx then appends $uri to the alias.
 	addURIToAlias bool
-	errorPaged  bool // error_page already used (recursive_error_pages off)
-	requestID   string
-	started     time.Time
-	scratch     []byte
+	errorPaged    bool // error_page already used (recursive_error_pages off)
+	requestID     string
+	started       time.Time
+	scratch       []byte
 }
 
 var statePool = sync.Pool{New: func() any { return &reqState{w: &respWriter{}} }}
@@ -101,6 +101,9 @@ func (i RequestInfo) Location() string {
 // URI is nginx's $uri: the decoded, normalised path, after any internal
 // redirect.
 func (i RequestInfo) URI() string { return i.st.uri }
+
+// Status is the response status sent, 0 before it is sent.
+func (i RequestInfo) Status() int { return i.st.w.status }
 
 // Args is nginx's $args: the raw query string.
 func (i RequestInfo) Args() string { return i.st.args }

@@ -301,7 +301,91 @@ func (st *reqState) serveDirectory() {
 	st.finalize(http.StatusForbidden)
 }
 
-func (st *reqState) serveAutoindex(p rootedPath) { st.finalize(500) }
+func (st *reqState) serveAutoindex(p rootedPath) {
+	c := st.conf()
+	opt := fileserve.AutoindexOptions{
+		Format:           c.autoindexFormat,
+		ApproximateSizes: !c.autoindexExactSize,
+		Localtime:        c.autoindexLocaltime,
+		Now:              st.now(),
+	}
+	if c.autoindexFormat == fileserve.FormatJSONP {
+		opt.Callback, _ = findArg(st.args, "callback")
+	}
+	contentType, err := fileserve.AutoindexContentType(opt)
+	if err != nil {
+		st.finalize(http.StatusBadRequest)
+		return
+	}
+	fi, status, err := openRooted(p, false)
+	if err != nil {
+		st.logOpenError(p.full, err, status)
+		st.finalize(status)
+		return
+	}
+	defer fi.close()
+	if !fi.info.IsDir() {
+		st.finalize(http.StatusNotFound)
+		return
+	}
+	entries, err := listRooted(fi, p.rel)
+	if err != nil {
+		st.finalize(http.StatusInternalServerError)
+		return
+	}
+	st.w.Header()["Content-Type"] = []string{contentType}
+	st.w.WriteHeader(http.StatusOK)
+	if st.method == http.MethodHead {
+		return
+	}
+	// nginx streams the listing without Content-Length; flushing first
+	// keeps net/http from computing one.
+	st.w.Flush()
+	_ = fileserve.RenderAutoindex(st.w, st.uri, entries, opt)
+}
+
+// listRooted lists an opened directory as the autoindex module reads it:
+// dot files skipped, entries stat()ed through symlinks, a dangling or
+// looping link shown as itself, unreadable entries left out. Links are
+// followed only inside the root.
+func listRooted(dir *fileInfo, rel string) ([]fileserve.Entry, error) {
+	dirents, err := dir.f.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	fsys := dir.root.FS()
+	rel = strings.Trim(rel, "/")
+	entries := make([]fileserve.Entry, 0, len(dirents))
+	for _, d := range dirents {
+		name := d.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		p := name
+		if rel != "" && rel != "." {
+			p = rel + "/" + name
+		}
+		info, err := fs.Stat(fsys, p)
+		special := false
+		if err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				continue
+			}
+			if info, err = dir.root.Lstat(p); err != nil {
+				continue
+			}
+			special = true
+		}
+		entries = append(entries, fileserve.Entry{
+			Name:    name,
+			IsDir:   info.IsDir(),
+			Special: special || (!info.IsDir() && !info.Mode().IsRegular()),
+			Size:    info.Size(),
+			ModTime: info.ModTime(),
+		})
+	}
+	return entries, nil
+}
 
 // tryFiles is nginx's precontent phase: the first argument naming an
 // existing file (or directory, for "name/") becomes $uri in this

@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 type template struct {
@@ -39,7 +38,9 @@ type tpart struct {
 type varGetter func(st *reqState, arg string, dst []byte) []byte
 
 // static reports whether the template has no variables.
-func (t *template) static() bool { return len(t.parts) == 0 || (len(t.parts) == 1 && t.parts[0].get == nil && t.parts[0].capture < 0 && t.parts[0].arg == "") }
+func (t *template) static() bool {
+	return len(t.parts) == 0 || (len(t.parts) == 1 && t.parts[0].get == nil && t.parts[0].capture < 0 && t.parts[0].arg == "")
+}
 
 func (t *template) expand(st *reqState, dst []byte) []byte {
 	for i := range t.parts {
@@ -165,18 +166,30 @@ func init() {
 	// Assigned in init because the getters refer back to the table through
 	// compileTemplate.
 	variables = map[string]varGetter{
-		"uri":              func(st *reqState, _ string, d []byte) []byte { return append(d, st.uri...) },
-		"document_uri":     func(st *reqState, _ string, d []byte) []byte { return append(d, st.uri...) },
-		"request_uri":      func(st *reqState, _ string, d []byte) []byte { return append(d, st.target.RequestURI...) },
-		"args":             func(st *reqState, _ string, d []byte) []byte { return append(d, st.args...) },
-		"query_string":     func(st *reqState, _ string, d []byte) []byte { return append(d, st.args...) },
-		"is_args":          varIsArgs,
-		"host":             func(st *reqState, _ string, d []byte) []byte { return append(d, st.host()...) },
-		"hostname":         varHostname,
-		"remote_addr":      func(st *reqState, _ string, d []byte) []byte { h, _ := splitAddr(st.r.RemoteAddr); return append(d, h...) },
-		"remote_port":      func(st *reqState, _ string, d []byte) []byte { _, p := splitAddr(st.r.RemoteAddr); return append(d, p...) },
-		"server_addr":      func(st *reqState, _ string, d []byte) []byte { h, _ := splitAddr(st.localAddr()); return append(d, h...) },
-		"server_port":      func(st *reqState, _ string, d []byte) []byte { _, p := splitAddr(st.localAddr()); return append(d, p...) },
+		"uri":          func(st *reqState, _ string, d []byte) []byte { return append(d, st.uri...) },
+		"document_uri": func(st *reqState, _ string, d []byte) []byte { return append(d, st.uri...) },
+		"request_uri":  func(st *reqState, _ string, d []byte) []byte { return append(d, st.target.RequestURI...) },
+		"args":         func(st *reqState, _ string, d []byte) []byte { return append(d, st.args...) },
+		"query_string": func(st *reqState, _ string, d []byte) []byte { return append(d, st.args...) },
+		"is_args":      varIsArgs,
+		"host":         func(st *reqState, _ string, d []byte) []byte { return append(d, st.host()...) },
+		"hostname":     varHostname,
+		"remote_addr": func(st *reqState, _ string, d []byte) []byte {
+			h, _ := splitAddr(st.r.RemoteAddr)
+			return append(d, h...)
+		},
+		"remote_port": func(st *reqState, _ string, d []byte) []byte {
+			_, p := splitAddr(st.r.RemoteAddr)
+			return append(d, p...)
+		},
+		"server_addr": func(st *reqState, _ string, d []byte) []byte {
+			h, _ := splitAddr(st.localAddr())
+			return append(d, h...)
+		},
+		"server_port": func(st *reqState, _ string, d []byte) []byte {
+			_, p := splitAddr(st.localAddr())
+			return append(d, p...)
+		},
 		"server_name":      func(st *reqState, _ string, d []byte) []byte { return append(d, st.srv.name...) },
 		"scheme":           func(st *reqState, _ string, d []byte) []byte { return append(d, st.scheme()...) },
 		"https":            varHTTPS,
@@ -189,9 +202,13 @@ func init() {
 		"server_protocol":  func(st *reqState, _ string, d []byte) []byte { return append(d, st.r.Proto...) },
 		"request_id":       varRequestID,
 		"msec":             varMsec,
-		"time_iso8601":     func(st *reqState, _ string, d []byte) []byte { return st.now().AppendFormat(d, "2006-01-02T15:04:05-07:00") },
-		"time_local":       func(st *reqState, _ string, d []byte) []byte { return st.now().AppendFormat(d, "02/Jan/2006:15:04:05 -0700") },
-		"status":           varStatus,
+		"time_iso8601": func(st *reqState, _ string, d []byte) []byte {
+			return st.now().AppendFormat(d, "2006-01-02T15:04:05-07:00")
+		},
+		"time_local": func(st *reqState, _ string, d []byte) []byte {
+			return st.now().AppendFormat(d, "02/Jan/2006:15:04:05 -0700")
+		},
+		"status": varStatus,
 		"binary_remote_addr": func(st *reqState, _ string, d []byte) []byte {
 			h, _ := splitAddr(st.r.RemoteAddr)
 			ip := net.ParseIP(h)
@@ -219,8 +236,9 @@ func appendJoined(d []byte, vals []string, sep string) []byte {
 	return d
 }
 
+// varIsArgs is "?" when there are args: nginx treats "/a?" as having none.
 func varIsArgs(st *reqState, _ string, d []byte) []byte {
-	if st.hasArgs {
+	if st.args != "" {
 		return append(d, '?')
 	}
 	return d
@@ -357,4 +375,3 @@ func splitAddr(addr string) (host, port string) {
 	}
 	return host, port
 }
-
