@@ -29,6 +29,7 @@ type compiler struct {
 	captureNames map[string]bool
 	srv          *server
 	pending      []func() // template compilation, run once capture names are known
+	pools        map[string]*UpstreamPool
 }
 
 func newCompiler(sb *serverBuilder) *compiler {
@@ -65,6 +66,9 @@ func (c *compiler) compileServer() *server {
 	}
 	srv.signatureOff, _, _ = strings.Cut(sb.signature, "/")
 	c.srv = srv
+	for _, u := range sb.pools {
+		c.registerPool(u)
+	}
 	base := sb.conf.inherit(nil)
 	srvLoc := &location{pattern: "", kind: kindPrefix}
 	srvLoc.conf = c.compileConf(srvLoc, &base)

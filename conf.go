@@ -39,7 +39,11 @@ func directive(name string, apply func(*confSet) error) Directive {
 // confSet is the raw, not yet inherited, value of the directives nginx
 // merges from server into locations. nil means "not set at this level".
 type confSet struct {
-	root, alias          *string
+	root, alias *string
+	// aliasOwner is the location that declared alias: nested locations
+	// inherit its replacement length (and regex mode) with the path, as
+	// nginx's merge copies clcf->alias.
+	aliasOwner           *location
 	index                []string
 	tryFiles             []string
 	autoindex            *bool
@@ -61,6 +65,7 @@ type confSet struct {
 	recursiveErrorPages  *bool
 	ifModifiedSince      *string
 	maxRanges            *int
+	proxy                proxyConfSet
 }
 
 // inherit fills what this level leaves unset from parent, as nginx's merge
@@ -71,7 +76,7 @@ func (c confSet) inherit(parent *confSet) confSet {
 	}
 	p := *parent
 	if c.root == nil && c.alias == nil {
-		c.root, c.alias = p.root, p.alias
+		c.root, c.alias, c.aliasOwner = p.root, p.alias, p.aliasOwner
 	}
 	inheritPtr(&c.autoindex, p.autoindex)
 	inheritPtr(&c.autoindexExactSize, p.autoindexExactSize)
@@ -101,6 +106,7 @@ func (c confSet) inherit(parent *confSet) confSet {
 	if c.types == nil {
 		c.types = p.types
 	}
+	c.proxy = c.proxy.inherit(p.proxy)
 	// try_files is not inherited: nginx keeps it per location.
 	return c
 }
@@ -138,6 +144,7 @@ type locConf struct {
 	recursiveErrorPages  bool
 	ifModifiedSince      string
 	maxRanges            int
+	proxy                *proxyConf
 }
 
 func valueOr[T any](p *T, def T) T {
@@ -172,16 +179,23 @@ func (c *compiler) compileConf(l *location, s *confSet) *locConf {
 	if lc.types == nil {
 		lc.types = fileserve.BuiltinTypes()
 	}
+	lc.proxy = c.compileProxyConf(l, s.proxy)
 	root := "html"
 	switch {
 	case s.alias != nil:
-		root, lc.isAlias = *s.alias, true
-		lc.aliasLen = len(l.name)
-		lc.aliasRegex = l.kind == kindRegex
-		if lc.aliasRegex && l.re != nil && !strings.Contains(root, "$") {
-			c.errorf(l.pattern, "alias", "the \"alias\" directive must use captures inside location given by regular expression")
+		owner := s.aliasOwner
+		if owner == nil {
+			owner = l
 		}
-		c.lintAlias(l, root)
+		root, lc.isAlias = *s.alias, true
+		lc.aliasLen = len(owner.name)
+		lc.aliasRegex = owner.kind == kindRegex
+		if owner == l {
+			if lc.aliasRegex && l.re != nil && !strings.Contains(root, "$") {
+				c.errorf(l.pattern, "alias", "the \"alias\" directive must use captures inside location given by regular expression")
+			}
+			c.lintAlias(l, root)
+		}
 	case s.root != nil:
 		root = *s.root
 	}

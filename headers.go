@@ -98,6 +98,19 @@ func (w *respWriter) WriteHeader(code int) {
 		delete(h, "Last-Modified")
 	}
 	c := st.conf()
+	if !st.headersFiltered {
+		st.headersFilter(h, code)
+	}
+	if _, ok := h["Server"]; !ok {
+		h["Server"] = []string{st.signature(c)}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// headersFilter is nginx's headers filter: expires and add_header for a
+// response with status code.
+func (st *reqState) headersFilter(h http.Header, code int) {
+	c := st.conf()
 	safe := fileserve.SafeStatus(code)
 	if c.expires != nil {
 		c.expires.Apply(h, code, st.now(), lastModified(h))
@@ -121,10 +134,6 @@ func (w *respWriter) WriteHeader(code int) {
 			}
 		}
 	}
-	if _, ok := h["Server"]; !ok {
-		h["Server"] = []string{st.signature(c)}
-	}
-	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *respWriter) Write(b []byte) (int, error) {

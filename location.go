@@ -388,6 +388,9 @@ func (c *compiler) buildLocation(parent *location, parentConf *confSet, b *Locat
 	if lb.conf.alias != nil && lb.conf.root != nil {
 		c.errorf(b.pattern, "alias", "\"alias\" directive is duplicate, \"root\" directive was specified earlier")
 	}
+	if lb.conf.alias != nil {
+		lb.conf.aliasOwner = l
+	}
 	merged := lb.conf.inherit(parentConf)
 	l.conf = c.compileConf(l, &merged)
 	l.handler = c.bindHandler(l, b.handler)

@@ -90,6 +90,7 @@ type serverBuilder struct {
 	serverName   string
 	signature    string
 	observe      func(RequestInfo)
+	pools        []*UpstreamPool
 }
 
 type locBuilder struct {

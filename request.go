@@ -38,12 +38,19 @@ type reqState struct {
 	caps       []int
 	capRe      *nginxRegexp
 
+	// headersFiltered: the static handler already ran the headers filter
+	// for the response being sent (before the range filter, as in nginx).
+	headersFiltered bool
+
 	errStatus int // status forced by error_page, 0 = none
 	// addURIToAlias: try_files found a file in a regex location with
 	// alias, and nginx then appends $uri to the alias.
 	addURIToAlias bool
 	errorPaged    bool // error_page already used (recursive_error_pages off)
 	requestID     string
+	proxyHost     string // $proxy_host of the proxy_pass serving the request
+	proxyPort     string
+	attempts      []upstreamAttempt
 	started       time.Time
 	scratch       []byte
 }

@@ -92,30 +92,36 @@ type rootedPath struct {
 	full, base, rel string
 }
 
-// resolve splits a mapped path. The containment base is the literal
-// beginning of root or alias, up to its last "/" before any variable.
+// resolve splits a mapped path. The containment base is root or alias
+// itself when the file lies inside it. nginx's string splicing can also
+// name a sibling: an alias without a trailing slash, as in "location /img
+// { alias /srv/img; }" serving /imgx.gif from /srv/imgx.gif, or an exact
+// location aliased to a file. The base is then the directory holding
+// root or alias, so those files are served as nginx serves them while a
+// path can still never climb above it. With variables, the base is the
+// literal beginning of root or alias up to its last "/".
 func (st *reqState) resolve(full, root string) rootedPath {
 	c := st.conf()
 	base := root
-	if !c.root.static() {
+	switch {
+	case !c.root.static():
 		lit := c.root.raw
 		if i := strings.IndexByte(lit, '$'); i >= 0 {
 			lit = lit[:i]
 		}
-		if i := strings.LastIndexByte(lit, '/'); i >= 0 {
-			lit = lit[:i+1]
-		}
-		base = lit
+		base = lit[:strings.LastIndexByte(lit, '/')+1]
+	case strings.HasSuffix(root, "/") || strings.HasPrefix(full, root+"/"):
+	default:
+		base = root[:strings.LastIndexByte(root, '/')+1]
+	}
+	rel := "\x00" // a path outside base: variables produced it
+	if strings.HasPrefix(full, base) {
+		rel = strings.TrimPrefix(full[len(base):], "/")
 	}
 	if base == "" {
 		base = "."
 	}
-	rel := strings.TrimPrefix(full, base)
-	if !strings.HasPrefix(full, base) {
-		// Variables produced a path outside the literal prefix.
-		rel = "\x00"
-	}
-	return rootedPath{full: full, base: base, rel: strings.TrimPrefix(rel, "/")}
+	return rootedPath{full: full, base: base, rel: rel}
 }
 
 type fileInfo struct {
@@ -236,10 +242,24 @@ func (st *reqState) sendFile(fi *fileInfo) {
 	}
 	status := http.StatusOK
 	if st.errStatus > 0 {
-		status = st.errStatus
+		// error_page's status replaces 200 before the filters run, as
+		// ngx_http_send_header does, so with "=200" the not-modified and
+		// range filters may still answer 304 or 206.
+		status, st.errStatus = st.errStatus, 0
 	}
-	opt := fileserve.Options{IfModifiedSince: c.ifModifiedSince, MaxRanges: c.maxRanges}
+	opt := fileserve.Options{
+		IfModifiedSince: c.ifModifiedSince,
+		MaxRanges:       c.maxRanges,
+		// nginx's headers filter (expires, add_header) runs before the
+		// range filter, so a 416 keeps what it added; the error page
+		// then passes through the filter a second time.
+		HeaderFilter: func(h http.Header, status int) {
+			st.headersFilter(h, status)
+			st.headersFiltered = true
+		},
+	}
 	if _, errStatus := fileserve.Serve(st.w, st.rr, content, status, opt); errStatus != 0 {
+		st.headersFiltered = false
 		st.finalize(errStatus)
 	}
 }
@@ -397,7 +417,9 @@ func (st *reqState) tryFiles() bool {
 	args := c.tryFiles
 	for _, t := range args[:len(args)-1] {
 		name := t.string(st)
-		testDir := strings.HasSuffix(name, "/")
+		// As in nginx, the written argument decides: "$uri" tests a file
+		// even when $uri ends in "/".
+		testDir := strings.HasSuffix(t.raw, "/")
 		full, root := st.mapURIToPath(st.uri)
 		tail := name
 		if c.isAlias && !c.aliasRegex && c.aliasLen <= len(st.uri) && strings.HasPrefix(name, st.uri[:c.aliasLen]) {
@@ -422,13 +444,19 @@ func (st *reqState) tryFiles() bool {
 		if isDir != testDir {
 			continue
 		}
+		// A directory found by "name/" becomes $uri without that slash
+		// (ngx_http_try_files_handler shortens the path before testing
+		// it), so the static handler answers it with a 301.
+		if testDir {
+			tail = tail[:len(tail)-1]
+		}
 		switch {
 		case c.isAlias && c.aliasRegex:
 			if !testDir {
 				st.uri, st.addURIToAlias = tail, true
 			}
 		case c.isAlias:
-			st.uri = st.loc.name + tail
+			st.uri = st.uri[:c.aliasLen] + tail
 		default:
 			st.uri = tail
 		}

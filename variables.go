@@ -224,6 +224,7 @@ func init() {
 			return appendJoined(d, st.r.Header.Values("X-Forwarded-For"), ", ")
 		},
 	}
+	registerProxyVariables(variables)
 }
 
 func appendJoined(d []byte, vals []string, sep string) []byte {

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/frontdesk-go/frontdesk/internal/fileserve"
 
 	"github.com/frontdesk-go/frontdesk"
 )
@@ -42,14 +45,15 @@ func (s directiveSpec) argsOK(n int) bool {
 }
 
 var (
-	main      = []context{ctxMain}
-	events    = []context{ctxEvents}
-	httpOnly  = []context{ctxHTTP}
-	srvOnly   = []context{ctxServer}
-	locOnly   = []context{ctxLocation}
-	httpSrv   = []context{ctxHTTP, ctxServer}
-	srvLoc    = []context{ctxServer, ctxLocation}
-	httpSrvLc = []context{ctxHTTP, ctxServer, ctxLocation}
+	main        = []context{ctxMain}
+	events      = []context{ctxEvents}
+	httpOnly    = []context{ctxHTTP}
+	srvOnly     = []context{ctxServer}
+	locOnly     = []context{ctxLocation}
+	httpSrv     = []context{ctxHTTP, ctxServer}
+	srvLoc      = []context{ctxServer, ctxLocation}
+	httpSrvLc   = []context{ctxHTTP, ctxServer, ctxLocation}
+	upstreamCtx = []context{ctxUpstream}
 )
 
 func flag(name string, f func(bool) frontdesk.Directive) func(d *Directive) (frontdesk.Directive, error) {
@@ -148,7 +152,7 @@ func init() {
 		"listen":                  {contexts: srvOnly, minArgs: 1, maxArgs: -1},
 		"server_name":             {contexts: srvOnly, minArgs: 1, maxArgs: -1},
 		"location":                {contexts: srvLoc, minArgs: 1, maxArgs: 2, block: true},
-		"root":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.Root(d.Args[0]), nil }},
+		"root":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, structural: structRoot},
 		"alias":                   {contexts: locOnly, minArgs: 1, maxArgs: 1, structural: structAlias},
 		"internal":                {contexts: locOnly, structural: structInternal},
 		"index":                   {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: indexDirective},
@@ -173,20 +177,36 @@ func init() {
 		"max_ranges":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: maxRanges},
 		"return":                  {contexts: srvLoc, minArgs: 1, maxArgs: 2, structural: structReturn},
 
+		// proxy and upstream.
+		"proxy_pass": {contexts: locOnly, minArgs: 1, maxArgs: 1, structural: structProxyPass},
+		"proxy_set_header": {contexts: httpSrvLc, minArgs: 2, maxArgs: 2, apply: func(d *Directive) (frontdesk.Directive, error) {
+			return frontdesk.ProxySetHeader(d.Args[0], d.Args[1]), nil
+		}},
+		"proxy_http_version":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHTTPVersion(d.Args[0]), nil }},
+		"proxy_connect_timeout":      {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyConnectTimeout)},
+		"proxy_send_timeout":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxySendTimeout)},
+		"proxy_read_timeout":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyReadTimeout)},
+		"proxy_hide_header":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHideHeader(d.Args[0]), nil }},
+		"proxy_pass_header":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyPassHeader(d.Args[0]), nil }},
+		"proxy_redirect":             {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: proxyRedirect},
+		"proxy_buffering":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_buffering", frontdesk.ProxyBuffering)},
+		"proxy_pass_request_headers": {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_headers", frontdesk.ProxyPassRequestHeaders)},
+		"proxy_pass_request_body":    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_body", frontdesk.ProxyPassRequestBody)},
+		"client_max_body_size":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientMaxBodySize},
+		"upstream":                   {contexts: httpOnly, minArgs: 1, maxArgs: 1, block: true, structural: structUpstream},
+		"least_conn":                 {contexts: upstreamCtx},
+		"server@upstream":            {contexts: upstreamCtx, minArgs: 1, maxArgs: -1},
+
 		// Known to nginx, later work for frontdesk.
-		"proxy_pass":           notYet(locOnly, 1, 1, false),
-		"proxy_set_header":     notYet(httpSrvLc, 2, 2, false),
-		"upstream":             notYet(httpOnly, 1, 1, true),
-		"rewrite":              notYet(srvLoc, 2, 3, false),
-		"set":                  notYet(srvLoc, 2, 2, false),
-		"if":                   notYet(srvLoc, 1, -1, true),
-		"map":                  notYet(httpOnly, 2, 2, true),
-		"gzip":                 notYet(httpSrvLc, 1, 1, false),
-		"ssl_certificate":      notYet(httpSrv, 1, 1, false),
-		"allow":                notYet(httpSrvLc, 1, 1, false),
-		"deny":                 notYet(httpSrvLc, 1, 1, false),
-		"limit_except":         notYet(locOnly, 1, -1, true),
-		"client_max_body_size": notYet(httpSrvLc, 1, 1, false),
+		"rewrite":         notYet(srvLoc, 2, 3, false),
+		"set":             notYet(srvLoc, 2, 2, false),
+		"if":              notYet(srvLoc, 1, -1, true),
+		"map":             notYet(httpOnly, 2, 2, true),
+		"gzip":            notYet(httpSrvLc, 1, 1, false),
+		"ssl_certificate": notYet(httpSrv, 1, 1, false),
+		"allow":           notYet(httpSrvLc, 1, 1, false),
+		"deny":            notYet(httpSrvLc, 1, 1, false),
+		"limit_except":    notYet(locOnly, 1, -1, true),
 	}
 }
 
@@ -201,7 +221,31 @@ func serverTokens(d *Directive) (frontdesk.Directive, error) {
 }
 
 func structAlias(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
-	loc.opts = append(loc.opts, frontdesk.Alias(d.Args[0]))
+	loc.opts = append(loc.opts, frontdesk.Alias(b.fullPath(d.Args[0])))
+}
+
+func structRoot(b *builder, _ context, d *Directive, sc *scope, loc *locState) {
+	dir := frontdesk.Root(b.fullPath(d.Args[0]))
+	if loc != nil {
+		loc.opts = append(loc.opts, dir)
+	} else {
+		sc.directives = append(sc.directives, dir)
+	}
+}
+
+// fullPath resolves a relative root or alias against the prefix, as
+// ngx_http_core_root does with ngx_get_full_name; a path starting with a
+// variable is left as it is. Without a prefix, relative paths stay
+// relative to frontdesk's working directory.
+func (b *builder) fullPath(p string) string {
+	if b.o.Prefix == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "$") {
+		return p
+	}
+	prefix := b.o.Prefix
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	return prefix + p
 }
 
 func structInternal(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
@@ -212,12 +256,15 @@ func structInternal(b *builder, _ context, d *Directive, _ *scope, loc *locState
 // the first one wins.
 func structReturn(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
 	if loc == nil {
-		b.errs = append(b.errs, &Error{File: d.File, Line: d.Line, NotImplemented: true,
-			Msg: "\"return\" at server level is not implemented by frontdesk"})
+		b.notImplemented(d)
 		return
 	}
 	if loc.handler != nil {
-		return
+		// The first return ends the rewrite phase; after a proxy_pass it
+		// still wins, since return runs before the content phase.
+		if loc.handler.proxyPass == "" {
+			return
+		}
 	}
 	h := &handlerChoice{set: true}
 	if len(d.Args) == 1 {
@@ -320,4 +367,126 @@ func typesDirective(d *Directive) (frontdesk.Directive, error) {
 		}
 	}
 	return frontdesk.Types(table), nil
+}
+
+func timeDirective(f func(time.Duration) frontdesk.Directive) func(d *Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		t, err := fileserve.ParseTime(d.Args[0])
+		if err != nil {
+			return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
+		}
+		return f(t), nil
+	}
+}
+
+func clientMaxBodySize(d *Directive) (frontdesk.Directive, error) {
+	n, err := fileserve.ParseOffset(d.Args[0])
+	if err != nil {
+		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
+	}
+	return frontdesk.ClientMaxBodySize(n), nil
+}
+
+func proxyRedirect(d *Directive) (frontdesk.Directive, error) {
+	if len(d.Args) == 1 {
+		switch d.Args[0] {
+		case "off":
+			return frontdesk.ProxyRedirectOff(), nil
+		case "default":
+			return frontdesk.Directive{}, fmt.Errorf("\"proxy_redirect default\" is not implemented by frontdesk")
+		}
+		return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[0])
+	}
+	if strings.HasPrefix(d.Args[0], "~") || strings.Contains(d.Args[0], "$") || strings.Contains(d.Args[1], "$") {
+		return frontdesk.Directive{}, fmt.Errorf("regex and variables in \"proxy_redirect\" are not implemented by frontdesk")
+	}
+	return frontdesk.ProxyRedirect(d.Args[0], d.Args[1]), nil
+}
+
+func structProxyPass(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
+	switch {
+	case loc.handler == nil:
+		loc.handler = &handlerChoice{proxyPass: d.Args[0], set: true}
+	case loc.handler.proxyPass != "":
+		b.fail(d, "\"proxy_pass\" directive is duplicate")
+	}
+}
+
+// structUpstream reads an upstream block into a pool.
+func structUpstream(b *builder, _ context, d *Directive, _ *scope, _ *locState) {
+	name := d.Args[0]
+	var servers []frontdesk.Server
+	var opts []frontdesk.UpstreamOption
+	for _, c := range d.Block {
+		key := c.Name
+		if key == "server" {
+			key = "server@upstream"
+		}
+		spec, known := directiveTable[key]
+		switch {
+		case !known:
+			b.fail(c, "unknown directive %q", c.Name)
+			continue
+		case !spec.allowed(ctxUpstream):
+			b.fail(c, "%q directive is not allowed here", c.Name)
+			continue
+		case !spec.argsOK(len(c.Args)):
+			b.fail(c, "invalid number of arguments in %q directive", c.Name)
+			continue
+		}
+		switch c.Name {
+		case "least_conn":
+			opts = append(opts, frontdesk.WithBalancer(frontdesk.LeastConn()))
+		case "server":
+			s, err := parseUpstreamServer(c.Args)
+			if err != nil {
+				b.fail(c, "%v", err)
+				continue
+			}
+			servers = append(servers, s)
+		default:
+			b.notImplemented(c)
+		}
+	}
+	if len(servers) == 0 {
+		b.errs = append(b.errs, &Error{File: d.File, Line: d.EndLine, Msg: "no servers are inside upstream"})
+		return
+	}
+	b.pools = append(b.pools, frontdesk.Upstream(name, servers, opts...))
+}
+
+func parseUpstreamServer(args []string) (frontdesk.Server, error) {
+	s := frontdesk.Server{Addr: args[0]}
+	for _, a := range args[1:] {
+		k, v, _ := strings.Cut(a, "=")
+		var err error
+		switch k {
+		case "weight":
+			s.Weight, err = strconv.Atoi(v)
+			if s.Weight <= 0 {
+				err = fmt.Errorf("invalid")
+			}
+		case "max_fails":
+			s.MaxFails, err = strconv.Atoi(v)
+			if s.MaxFails == 0 && err == nil {
+				s.MaxFails = frontdesk.Unlimited
+			}
+		case "fail_timeout":
+			var sec int64
+			sec, err = fileserve.ParseSeconds(v)
+			s.FailTimeout = time.Duration(sec) * time.Second
+		case "max_conns":
+			s.MaxConns, err = strconv.Atoi(v)
+		case "backup":
+			s.Backup = true
+		case "down":
+			s.Down = true
+		default:
+			return s, fmt.Errorf("invalid parameter %q", a)
+		}
+		if err != nil {
+			return s, fmt.Errorf("invalid parameter %q", a)
+		}
+	}
+	return s, nil
 }

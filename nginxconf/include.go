@@ -64,7 +64,7 @@ type Loader struct {
 // would have processed before the error are returned with it.
 func (l *Loader) Load(path string) ([]*Directive, error) {
 	name := l.fullName(path)
-	st := loadState{l: l, fsys: l.fileSystem(), confPrefix: confPrefix(name)}
+	st := loadState{fsys: l.fileSystem(), confPrefix: confPrefix(name)}
 	src, err := st.read(name, nil)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (l *Loader) Load(path string) ([]*Directive, error) {
 // read. Included files are read from the Loader's file system.
 func (l *Loader) LoadString(path, src string) ([]*Directive, error) {
 	name := l.fullName(path)
-	st := loadState{l: l, fsys: l.fileSystem(), confPrefix: confPrefix(name)}
+	st := loadState{fsys: l.fileSystem(), confPrefix: confPrefix(name)}
 	return st.parse(name, []byte(src), 0)
 }
 
@@ -109,15 +109,13 @@ func (l *Loader) fileSystem() fileSystem {
 
 // loadState carries what one Load call needs while it recurses.
 type loadState struct {
-	l          *Loader
 	fsys       fileSystem
 	confPrefix string
 }
 
-// parse parses one file and expands its includes. When both fail, the
-// include error wins if it comes first in the file, because nginx would have
-// stopped there; any include error comes first, since the partial tree only
-// holds directives read before the syntax error.
+// parse parses one file and expands its includes. An include error beats the
+// file's own syntax error: Parse's partial tree holds only directives read
+// before the syntax error, so nginx would have failed on the include first.
 func (st *loadState) parse(name string, src []byte, depth int) ([]*Directive, error) {
 	ds, perr := Parse(name, src)
 	ds, err := st.expand(ds, depth)
@@ -168,6 +166,10 @@ func (st *loadState) include(d *Directive, depth int) ([]*Directive, error) {
 	}
 
 	name := d.Args[0]
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		// nginx passes the name to open(2) and glob(3) as a C string.
+		name = name[:i]
+	}
 	if !strings.HasPrefix(name, "/") {
 		name = st.confPrefix + name
 	}
@@ -197,7 +199,7 @@ func (st *loadState) include(d *Directive, depth int) ([]*Directive, error) {
 func (st *loadState) read(name string, from *Directive) ([]byte, error) {
 	f, err := st.fsys.open(name)
 	if err != nil {
-		e := &SyntaxError{Msg: fmt.Sprintf(`open() "%s" failed (%s)`, name, errnoText(err)), err: err}
+		e := sysError(`open() "`+name+`" failed`, err)
 		if from != nil {
 			e.File, e.Line = from.File, from.Line
 		}
@@ -216,9 +218,16 @@ func (st *loadState) read(name string, from *Directive) ([]byte, error) {
 		src, err = io.ReadAll(f)
 	}
 	if err != nil {
-		return nil, &SyntaxError{Msg: fmt.Sprintf(`pread() "%s" failed (%s)`, name, errnoText(err)), err: err}
+		return nil, sysError(`pread() "`+name+`" failed`, err)
 	}
 	return src, nil
+}
+
+// sysError builds the error nginx logs for a failed system call: the message,
+// then the errno in parentheses.
+func sysError(msg string, err error) *SyntaxError {
+	sys := " (" + errnoText(err) + ")"
+	return &SyntaxError{Msg: msg + sys, sys: sys, err: err}
 }
 
 // errnoText renders err as nginx renders errno: "2: No such file or

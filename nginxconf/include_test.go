@@ -172,6 +172,17 @@ var loaderCases = []struct {
 		want:  `[emerg] open() "D/missing.conf" failed (2: No such file or directory) in D/nginx.conf:3`,
 	},
 	{
+		name: "long name",
+		conf: "events {}\ninclude /" + strings.Repeat("x", 900) + ";\n",
+		want: `[emerg] open() "/` + strings.Repeat("x", 900) + `" failed (36: File name too long) in D/nginx.conf:2`,
+	},
+	{
+		// nginx cuts messages at 1024 bytes, keeping 50 for the errno.
+		name: "name long enough to be cut",
+		conf: "events {}\ninclude /" + strings.Repeat("x", 960) + ";\n",
+		want: `[emerg] open() "/` + strings.Repeat("x", 960) + `" fai... (36: File name too long) in D/nginx.conf:2`,
+	},
+	{
 		name: "include error before a later syntax error",
 		conf: "events {}\ninclude missing.conf;\n}\n",
 		want: `[emerg] open() "D/missing.conf" failed (2: No such file or directory) in D/nginx.conf:2`,
@@ -264,9 +275,9 @@ func TestLoaderFS(t *testing.T) {
 			"    include conf.d/*.conf;\n" + // 4
 			"    server_tokens off;\n" + // 5
 			"}\n")},
-		"etc/nginx/mime.types": {Data: []byte("types {\n    text/html html;\n}\n")},
-		"etc/nginx/conf.d/b.conf": {Data: []byte("\n\nserver {\n    include snippets/listen.conf;\n}\n")},
-		"etc/nginx/conf.d/a.conf": {Data: []byte("map $a $b { default 0; }\n")},
+		"etc/nginx/mime.types":           {Data: []byte("types {\n    text/html html;\n}\n")},
+		"etc/nginx/conf.d/b.conf":        {Data: []byte("\n\nserver {\n    include snippets/listen.conf;\n}\n")},
+		"etc/nginx/conf.d/a.conf":        {Data: []byte("map $a $b { default 0; }\n")},
 		"etc/nginx/snippets/listen.conf": {Data: []byte("listen 80;")},
 	}
 	l := &Loader{FS: fsys, Prefix: "/etc/nginx/"}

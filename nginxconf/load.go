@@ -106,6 +106,7 @@ type builder struct {
 	cfg     *Config
 	errs    []error
 	ignored map[string]bool
+	pools   []*frontdesk.UpstreamPool
 }
 
 func build(ds []*Directive, o Options) (*Config, error) {
@@ -128,6 +129,7 @@ const (
 	ctxHTTP
 	ctxServer
 	ctxLocation
+	ctxUpstream
 )
 
 func (b *builder) fail(d *Directive, format string, args ...any) {
@@ -166,6 +168,7 @@ type locState struct {
 type handlerChoice struct {
 	returnCode int
 	returnText string
+	proxyPass  string
 	set        bool
 }
 
@@ -195,12 +198,7 @@ func (b *builder) directive(ctx context, d *Directive, sc *scope, loc *locState)
 	case spec.tuning:
 		return
 	case spec.apply == nil && spec.structural == nil:
-		if b.ignored[d.Name] {
-			b.cfg.Ignored = append(b.cfg.Ignored, Position{Directive: d.Name, File: d.File, Line: d.Line})
-			return
-		}
-		b.errs = append(b.errs, &Error{File: d.File, Line: d.Line, NotImplemented: true,
-			Msg: fmt.Sprintf("%q directive is not implemented by frontdesk", d.Name)})
+		b.notImplemented(d)
 		return
 	case spec.structural != nil:
 		spec.structural(b, ctx, d, sc, loc)
@@ -264,6 +262,9 @@ func structServer(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 	for _, dir := range inner.directives {
 		srv.Options = append(srv.Options, dir)
 	}
+	for _, p := range b.pools {
+		srv.Options = append(srv.Options, p)
+	}
 	if len(srv.Names) > 0 {
 		name := strings.TrimPrefix(srv.Names[0], ".")
 		srv.Options = append(srv.Options, frontdesk.ServerName(name))
@@ -316,10 +317,23 @@ func (b *builder) location(d *Directive, parent *locState) *frontdesk.LocationBl
 }
 
 func locationHandler(ls *locState) httpHandler {
-	if ls.handler != nil && ls.handler.set {
-		return frontdesk.Return(ls.handler.returnCode, ls.handler.returnText)
+	switch h := ls.handler; {
+	case h == nil:
+		return nil
+	case h.proxyPass != "":
+		return frontdesk.ProxyPass(h.proxyPass)
+	default:
+		return frontdesk.Return(h.returnCode, h.returnText)
 	}
-	return nil
+}
+
+func (b *builder) notImplemented(d *Directive) {
+	if b.ignored[d.Name] {
+		b.cfg.Ignored = append(b.cfg.Ignored, Position{Directive: d.Name, File: d.File, Line: d.Line})
+		return
+	}
+	b.errs = append(b.errs, &Error{File: d.File, Line: d.Line, NotImplemented: true,
+		Msg: fmt.Sprintf("%q directive is not implemented by frontdesk", d.Name)})
 }
 
 // parseListen reads "listen address[:port] [default_server] [flags]".

@@ -1,11 +1,13 @@
-// Package nginxconf reads nginx configuration files.
+// Package nginxconf reads nginx configuration files the way nginx 1.22.1
+// does.
 //
-// This file is the syntax layer: a lexer and parser that turn nginx.conf text
-// into a tree of [Directive] values exactly as nginx 1.22.1 tokenises it
-// (src/core/ngx_conf_file.c, ngx_conf_read_token and ngx_conf_parse). It knows
-// nothing about what directives mean: "unknown directive", "is not terminated
-// by ";"" and argument-count errors belong to the directive table, which runs
-// on the tree afterwards.
+// [Parse] and [Loader] turn nginx.conf text into a tree of [Directive] values
+// exactly as nginx tokenises it (ngx_conf_read_token and ngx_conf_parse in
+// src/core/ngx_conf_file.c), failing with nginx's own messages and line
+// numbers; [Format] writes a tree back. This syntax layer knows nothing about
+// what directives mean: "unknown directive", "is not terminated by ";"" and
+// argument-count errors belong to the directive table, which runs on the tree
+// afterwards.
 //
 // # How nginx reads a configuration
 //
@@ -24,12 +26,12 @@
 //     inside and outside quotes. When the word is stored, only \", \', \\, \t,
 //     \r and \n are translated; any other backslash is kept ("\d" stays "\d",
 //     "a\ b" stays "a\ b").
-//   - "{" right after "$" does not end a word, so "${var}" stays one word;
-//     "}" never ends a word ("a}b" is one word).
+//   - "{" right after "$" does not end a word, so "${var}" stays one word,
+//     also at the start of a word; "}" never ends a word ("a}b" is one word).
 //   - nginx does not remember which words were quoted: "~" and ~ are the same
 //     word to it. [Directive.Quoted] is recorded for tools only.
 //   - nginx reads the file through a 4096-byte buffer and rejects any word,
-//     or comment, that would need more (see [maxParam]).
+//     or comment, that would need more ("too long parameter").
 //
 // # Line numbers
 //
@@ -110,18 +112,39 @@ type SyntaxError struct {
 	// Msg is nginx's message text without the location, e.g. `unexpected "}"`.
 	Msg string
 
+	// sys is the " (2: No such file or directory)" tail of Msg, if any; nginx
+	// formats it separately, which matters when it truncates.
+	sys string
+
 	// err is the underlying cause, if any (an *fs.PathError for includes),
 	// so that errors.Is(err, fs.ErrNotExist) works.
 	err error
 }
 
+// maxErrStr is nginx's limit on the message part of a configuration error
+// (NGX_MAX_CONF_ERRSTR); longer messages are cut.
+const maxErrStr = 1024
+
 // Error formats the error as nginx prints it after "[emerg] ", e.g.
-// `unexpected "}" in /etc/nginx/nginx.conf:12`.
+// `unexpected "}" in /etc/nginx/nginx.conf:12`, including nginx's cut of
+// messages longer than 1024 bytes (a very long include path, say).
 func (e *SyntaxError) Error() string {
-	if e.File == "" {
-		return e.Msg
+	msg := e.Msg
+	if e.sys == "" {
+		msg = msg[:min(len(msg), maxErrStr)]
+	} else {
+		// ngx_log_errno keeps 50 bytes for the errno text, marking the cut
+		// with "...".
+		base := msg[:len(msg)-len(e.sys)]
+		if len(base) > maxErrStr-50 {
+			base = base[:maxErrStr-50] + "..."
+		}
+		msg = base + e.sys
 	}
-	return fmt.Sprintf("%s in %s:%d", e.Msg, e.File, e.Line)
+	if e.File == "" {
+		return msg
+	}
+	return fmt.Sprintf("%s in %s:%d", msg, e.File, e.Line)
 }
 
 // Unwrap returns the underlying cause, or nil.

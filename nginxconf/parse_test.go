@@ -2,6 +2,7 @@ package nginxconf
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -303,8 +304,8 @@ func nginxBinary(t *testing.T) string {
 }
 
 // nginxTest runs `nginx -t` with prefix dir on conf and returns the line
-// that decides the outcome: the first [emerg] or [crit] message, or the
-// "syntax is ok" line.
+// message that decides the outcome: the first [emerg] or [crit] message, or
+// the "syntax is ok" line.
 func nginxTest(t *testing.T, bin, dir, conf string) string {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "logs"), 0o755))
@@ -317,14 +318,14 @@ func nginxTest(t *testing.T, bin, dir, conf string) string {
 	timer := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
 	_ = cmd.Wait() // nginx -t exits 1 on a bad configuration
 	timer.Stop()
-	out := buf.Bytes()
-	for _, line := range bytes.Split(out, []byte("\n")) {
-		s := string(line)
-		if strings.Contains(s, "[emerg]") || strings.Contains(s, "[crit]") || strings.Contains(s, "syntax is ok") {
-			return s
+	// Messages can contain newlines (nginx prints words raw), so split on
+	// the "nginx: " that starts each message rather than on lines.
+	for _, msg := range strings.Split("\n"+buf.String(), "\nnginx: ") {
+		if strings.HasPrefix(msg, "[emerg]") || strings.HasPrefix(msg, "[crit]") || strings.Contains(msg, "syntax is ok") {
+			return "nginx: " + strings.TrimSuffix(msg, "\n")
 		}
 	}
-	return string(out)
+	return buf.String()
 }
 
 func TestParsePartialResult(t *testing.T) {
@@ -428,5 +429,105 @@ func assertQuotedKept(t *testing.T, a, b []*Directive) {
 			}
 		}
 		assertQuotedKept(t, a[i].Block, b[i].Block)
+	}
+}
+
+// TestParseMatchesNginxRandom feeds random text built from the bytes that
+// matter to nginx's reader into real nginx, inside a types { } block, whose
+// handler accepts any words, and checks that nginx fails exactly where and
+// how Parse says. Set NGINXCONF_RANDOM_CASES to run more cases.
+func TestParseMatchesNginxRandom(t *testing.T) {
+	bin := nginxBinary(t)
+	n := 300
+	if s := os.Getenv("NGINXCONF_RANDOM_CASES"); s != "" {
+		var err error
+		n, err = strconv.Atoi(s)
+		require.NoError(t, err)
+	}
+	const head = "events {}\nhttp {\ntypes {\n"
+	pieces := []string{"a", "b", "t", "n", "$", "${", "{", "}", ";", `"`, "'", `\`, "#", " ", "\t", "\r", "\n", "(", ")", "é"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		var b strings.Builder
+		for range 1 + rng.IntN(60) {
+			p := pieces[rng.IntN(len(pieces))]
+			if rng.IntN(200) == 0 {
+				p = strings.Repeat(p, 4000+rng.IntN(200)) // near nginx's buffer size
+			}
+			b.WriteString(p)
+		}
+		if rng.IntN(2) == 0 {
+			b.WriteString("\n}\n}\n")
+		}
+		src := head + b.String()
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			conf := filepath.Join(dir, "nginx.conf")
+			require.NoError(t, os.WriteFile(conf, []byte(src), 0o644))
+			want := "nginx: [emerg] " + expectNginx(conf, src)
+			if want == "nginx: [emerg] " {
+				want = "nginx: the configuration file " + conf + " syntax is ok"
+			}
+			assert.Equalf(t, want, nginxTest(t, bin, dir, conf), "config: %q", src)
+		})
+	}
+}
+
+// expectNginx predicts nginx's first error for a configuration shaped like
+// the random ones: Parse's partial tree, walked in order with the few
+// directive rules that apply (only events, http and types are known; a block
+// inside types is `unexpected "{"`), then Parse's own error.
+func expectNginx(file, src string) string {
+	ds, err := ParseString(file, src)
+	var walk func(ds []*Directive, ctx string) string
+	walk = func(ds []*Directive, ctx string) string {
+		for _, x := range ds {
+			switch {
+			case ctx == "types" && x.HasBlock:
+				return `unexpected "{" in ` + file + ":" + strconv.Itoa(x.Line)
+			case ctx == "types":
+			case ctx == "main" && (x.Name == "events" || x.Name == "http"),
+				ctx == "http" && x.Name == "types":
+				if msg := walk(x.Block, x.Name); msg != "" {
+					return msg
+				}
+			default:
+				msg := `unknown directive "` + x.Name + `"`
+				msg = msg[:min(len(msg), maxErrStr)] // nginx cuts long messages
+				return msg + " in " + file + ":" + strconv.Itoa(x.Line)
+			}
+		}
+		return ""
+	}
+	if msg := walk(ds, "main"); msg != "" {
+		return msg
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+func BenchmarkParse(b *testing.B) {
+	// A large configuration: many servers with the usual mix of quoted
+	// strings, regex locations and comments.
+	var sb strings.Builder
+	sb.WriteString("events {}\nhttp {\n")
+	for i := range 500 {
+		sb.WriteString("    # server " + strconv.Itoa(i) + "\n")
+		sb.WriteString("    server {\n        listen 80;\n        server_name s" + strconv.Itoa(i) + ".example.com;\n")
+		sb.WriteString("        location ~* \\.(png|jpe?g)$ { expires 30d; }\n")
+		sb.WriteString("        location / {\n            proxy_set_header X-Real-IP $remote_addr;\n")
+		sb.WriteString("            return 200 \"hello ${host}\\n\";\n        }\n    }\n")
+	}
+	sb.WriteString("}\n")
+	src := []byte(sb.String())
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("bench.conf", src); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -10,7 +10,9 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,8 +40,11 @@ type Case struct {
 	// servers start: a name ending in "/" is a directory, any other holds
 	// the given content.
 	Files map[string]string
-	// Setup prepares anything Files cannot express (symlinks, modes, times).
-	Setup    func(t testing.TB, dir string)
+	// Setup prepares anything Files cannot express (symlinks, modes,
+	// times). dir is {{DIR}}, the "data" directory inside nginx's prefix.
+	Setup func(t testing.TB, dir string)
+	// Backend, when set, is started first and named {{BACKEND}} in Conf.
+	Backend  *Backend
 	Requests []Request
 }
 
@@ -50,8 +55,14 @@ type Request struct {
 	Target string
 	// Header lines ("Name: value"); Host: localhost is added when absent.
 	Header []string
+	// Body, when not empty, is sent with a Content-Length header.
+	Body string
+	// HTTP11 sends the request as HTTP/1.1 instead of HTTP/1.0.
+	HTTP11 bool
 	// Compare names response headers compared in addition to the defaults.
 	Compare []string
+	// Raw, when set, is sent as is instead of Method/Target/Header/Body.
+	Raw string
 }
 
 // DefaultCompared are the response headers every request compares.
@@ -73,12 +84,23 @@ func Run(t *testing.T, cases []Case) {
 }
 
 func runCase(t *testing.T, c Case) {
-	dir := t.TempDir()
+	// The data directory is "data" inside nginx's prefix, so that a
+	// relative root or alias ("root data/site;") names the same files on
+	// both sides: nginx resolves it against its -p prefix, frontdesk
+	// against the prefix the loader is given.
+	prefix := t.TempDir()
+	dir := filepath.Join(prefix, "data")
 	writeFiles(t, dir, c.Files)
 	if c.Setup != nil {
 		c.Setup(t, dir)
 	}
-	ng := nginxtest.StartWith(t, c.Conf, nginxtest.Options{DataDir: dir})
+	conf := c.Conf
+	var backend *runningBackend
+	if c.Backend != nil {
+		backend = startBackend(t, c.Backend)
+		conf = strings.ReplaceAll(conf, "{{BACKEND}}", backend.ln.Addr().String())
+	}
+	ng := nginxtest.StartWith(t, conf, nginxtest.Options{Dir: prefix, DataDir: dir})
 	fd := startFrontdesk(t, ng)
 	for _, r := range c.Requests {
 		name := r.Name
@@ -86,12 +108,51 @@ func runCase(t *testing.T, c Case) {
 			name = strings.TrimSpace(r.Method + " " + r.Target)
 		}
 		t.Run(name, func(t *testing.T) {
-			raw := rawhttp.Request(orDefault(r.Method, "GET"), r.Target, r.Header...)
-			want := do(t, ng.Addr, raw)
-			got := do(t, fd, raw)
+			raw := r.raw()
+			want, werr := do(ng.Addr, raw)
+			var wantUp [][]byte
+			if backend != nil {
+				wantUp = backend.take()
+			}
+			got, gerr := do(fd, raw)
+			if backend != nil {
+				compareUpstream(t, wantUp, backend.take(), portOf(ng.Addr), portOf(fd))
+			}
+			if werr != nil || gerr != nil {
+				switch {
+				case errors.Is(werr, io.ErrUnexpectedEOF) && errors.Is(gerr, io.ErrUnexpectedEOF) && want != nil && got != nil:
+					// Both cut the body short (an upstream that died
+					// mid-body): what was sent must still agree.
+				case errors.Is(werr, io.EOF) && errors.Is(gerr, io.EOF):
+					// Both closed without any response (nginx's "return 444").
+					return
+				case werr != nil && gerr != nil && sameFailure(werr, gerr, ng.Addr, fd):
+					// Both sent the same unparsable bytes (an HTTP/0.9
+					// upstream passed through raw).
+					return
+				default:
+					t.Fatalf("nginx: %v; frontdesk: %v", werr, gerr)
+				}
+			}
 			compare(t, r, want, got, portOf(ng.Addr), portOf(fd))
 		})
 	}
+}
+
+// raw is the request on the wire.
+func (r Request) raw() []byte {
+	method := orDefault(r.Method, "GET")
+	switch {
+	case r.Raw != "":
+		return []byte(r.Raw)
+	case r.Body != "" && r.HTTP11:
+		return rawhttp.Request11Body(method, r.Target, []byte(r.Body), r.Header...)
+	case r.Body != "":
+		return rawhttp.RequestBody(method, r.Target, []byte(r.Body), r.Header...)
+	case r.HTTP11:
+		return rawhttp.Request11(method, r.Target, r.Header...)
+	}
+	return rawhttp.Request(method, r.Target, r.Header...)
 }
 
 func orDefault(s, def string) string {
@@ -161,15 +222,17 @@ func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
 	return ln.Addr().String()
 }
 
-func do(t *testing.T, addr string, raw []byte) *rawhttp.Response {
-	t.Helper()
+// do sends raw to addr. An error is returned, not fatal: a connection
+// closed without a response is an outcome to compare.
+func do(addr string, raw []byte) (*rawhttp.Response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	resp, err := rawhttp.Do(ctx, addr, raw)
 	if err != nil {
-		t.Fatalf("request to %s: %v", addr, err)
+		// resp may hold a response cut short; callers compare it.
+		return resp, fmt.Errorf("request to %s: %w", addr, err)
 	}
-	return resp
+	return resp, nil
 }
 
 func portOf(addr string) string {
@@ -251,4 +314,26 @@ func clip(s string) string {
 		return s[:600] + fmt.Sprintf("… (%d bytes)", len(s))
 	}
 	return s
+}
+
+// compareUpstream compares the exact bytes each server sent the backend.
+func compareUpstream(t *testing.T, want, got [][]byte, wantPort, gotPort string) {
+	t.Helper()
+	if len(want) != len(got) {
+		t.Errorf("upstream requests: nginx sent %d; frontdesk sent %d", len(want), len(got))
+		return
+	}
+	for i := range want {
+		w := normalise(string(want[i]), wantPort, "")
+		g := normalise(string(got[i]), gotPort, "")
+		if w != g {
+			t.Errorf("upstream request %d differs:\nnginx:     %q\nfrontdesk: %q", i, clip(w), clip(g))
+		}
+	}
+}
+
+// sameFailure reports whether two client errors say the same thing once
+// the servers' addresses are taken out.
+func sameFailure(a, b error, addrA, addrB string) bool {
+	return strings.ReplaceAll(a.Error(), addrA, "ADDR") == strings.ReplaceAll(b.Error(), addrB, "ADDR")
 }

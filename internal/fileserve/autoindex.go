@@ -190,8 +190,9 @@ func ReadAutoindexDir(dir string) ([]Entry, error) {
 // Then come the date ("02-Jan-2006 15:04") and the size: exact sizes right
 // aligned in 19 columns ("-" for directories), approximate ones as nginx
 // rounds them (values above 9999 bytes in K, from 1 MiB in M, from 1 GiB in
-// G, rounding half up on the remainder; " -" for directories). Dates before
-// 1970 are shown as the epoch, as nginx's ngx_gmtime clamps them.
+// G, rounding half up on the remainder) in 7 columns, "-" for directories.
+// Dates before 1970 are shown as the epoch, as nginx's ngx_gmtime clamps
+// them.
 func RenderAutoindex(w io.Writer, uri string, entries []Entry, opt AutoindexOptions) error {
 	format, err := opt.effectiveFormat()
 	if err != nil {

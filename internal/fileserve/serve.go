@@ -139,6 +139,10 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 	case http.StatusPreconditionFailed:
 		return false, http.StatusPreconditionFailed
 	case http.StatusNotModified:
+		// ngx_http_not_modified_header_filter clears these.
+		for _, k := range []string{"Content-Type", "Content-Length", "Accept-Ranges", "Content-Encoding"} {
+			h.Del(k)
+		}
 		if !c.ModTime.IsZero() {
 			h.Set("Last-Modified", LastModified(c.ModTime))
 		}

@@ -212,6 +212,12 @@ func TestServeMatchesNginx(t *testing.T) {
 		{"empty file suffix range", dflt, "GET", "empty", []string{"Range: bytes=-5"}, 200, []string{"Content-Type: text/plain", "Content-Length: 0", "Last-Modified: Thu, 04 Mar 2021 05:06:07 GMT", "ETag: \"60406abf-0\"", "Accept-Ranges: bytes"}, ""},
 		{"empty file range", dflt, "GET", "empty", []string{"Range: bytes=1-2"}, 416, []string{"Content-Range: bytes */0"}, ""},
 		{"empty file zero range", dflt, "GET", "empty", []string{"Range: bytes=0-0"}, 200, []string{"Content-Type: text/plain", "Content-Length: 0", "Last-Modified: Thu, 04 Mar 2021 05:06:07 GMT", "ETag: \"60406abf-0\"", "Accept-Ranges: bytes"}, ""},
+		{"empty If-None-Match", dflt, "GET", "hello", []string{"If-None-Match: "}, 200, []string{"Content-Type: text/html", "Content-Length: 12", "Last-Modified: Thu, 04 Mar 2021 05:06:07 GMT", "ETag: \"60406abf-c\"", "Accept-Ranges: bytes"}, "hello world\n"},
+		{"empty If-Modified-Since", dflt, "GET", "hello", []string{"If-Modified-Since: "}, 200, []string{"Content-Type: text/html", "Content-Length: 12", "Last-Modified: Thu, 04 Mar 2021 05:06:07 GMT", "ETag: \"60406abf-c\"", "Accept-Ranges: bytes"}, "hello world\n"},
+		{"empty If-Unmodified-Since", dflt, "GET", "hello", []string{"If-Unmodified-Since: "}, 412, nil, ""},
+		{"empty If-Match", dflt, "GET", "hello", []string{"If-Match: "}, 412, nil, ""},
+		{"empty If-Range", dflt, "GET", "hello", []string{"Range: bytes=0-1", "If-Range: "}, 200, []string{"Content-Type: text/html", "Content-Length: 12", "Last-Modified: Thu, 04 Mar 2021 05:06:07 GMT", "ETag: \"60406abf-c\"", "Accept-Ranges: bytes"}, "hello world\n"},
+		{"If-Range lone quote", dflt, "GET", "hello", []string{"Range: bytes=0-1", "If-Range: \""}, 200, []string{"Content-Type: text/html", "Content-Length: 12", "Last-Modified: Thu, 04 Mar 2021 05:06:07 GMT", "ETag: \"60406abf-c\"", "Accept-Ranges: bytes"}, "hello world\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,299 @@
+package frontdesk
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Unlimited, as [Server.MaxFails], turns failure accounting off (nginx's
+// max_fails=0).
+const Unlimited = -1
+
+// Server is one server line of an nginx upstream block. Zero values are
+// nginx's defaults: weight 1, max_fails 1, fail_timeout 10s, no max_conns.
+type Server struct {
+	// Addr is "host:port", "[ipv6]:port" or "unix:/path/to.sock". A host
+	// name is resolved when the Proxy is built and every address becomes a
+	// peer, as nginx does. A missing port means 80.
+	Addr string
+	// Weight is the round-robin weight (default 1).
+	Weight int
+	// MaxFails failures within FailTimeout make the server unavailable for
+	// FailTimeout (default 1; [Unlimited] never marks it down).
+	MaxFails int
+	// FailTimeout (default 10s) is both the window and the time out.
+	FailTimeout time.Duration
+	// MaxConns limits concurrent connections (0: no limit).
+	MaxConns int
+	// Backup servers are used only when no primary is available.
+	Backup bool
+	// Down marks the server permanently unavailable.
+	Down bool
+}
+
+// UpstreamPool is an nginx upstream block: named servers and a balancer.
+// It is an [http.Handler] meaning "proxy_pass http://NAME" (the request URI
+// passed unchanged), and an [Option]: given to [New] it can be named in
+// [ProxyPass] URLs. Peer state is shared by every Proxy that uses the pool.
+type UpstreamPool struct {
+	name     string
+	servers  []Server
+	balancer Balancer
+	err      error
+	built    atomic.Pointer[poolState]
+
+	standalone
+}
+
+// UpstreamOption configures an [UpstreamPool].
+type UpstreamOption func(*UpstreamPool) error
+
+// WithBalancer sets the pool's balancer ([RoundRobin] by default).
+func WithBalancer(b Balancer) UpstreamOption {
+	return func(u *UpstreamPool) error {
+		if b == nil {
+			return errors.New("nil balancer")
+		}
+		u.balancer = b
+		return nil
+	}
+}
+
+// Upstream declares a pool of servers, as nginx's upstream block does.
+func Upstream(name string, servers []Server, opts ...UpstreamOption) *UpstreamPool {
+	u := &UpstreamPool{name: name, servers: servers, balancer: RoundRobin()}
+	for _, o := range opts {
+		if err := o(u); err != nil {
+			u.err = errors.Join(u.err, err)
+		}
+	}
+	return u
+}
+
+func (u *UpstreamPool) applyServer(s *serverBuilder) error {
+	s.pools = append(s.pools, u)
+	return nil
+}
+
+// Name is the upstream's name, which is also its $proxy_host.
+func (u *UpstreamPool) Name() string { return u.name }
+
+func (u *UpstreamPool) bind(c *compiler, l *location) http.Handler {
+	c.registerPool(u)
+	return c.bindProxy(l, &ProxyPassHandler{raw: "http://" + u.name})
+}
+
+func (u *UpstreamPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u.serveStandalone(u, w, r)
+}
+
+// poolState is the resolved, runnable form of a pool.
+type poolState struct {
+	name     string
+	primary  tier
+	backup   tier
+	balancer Balancer
+	// single: one primary and no backup, which nginx never marks failed.
+	single bool
+}
+
+// build resolves the pool's servers into peers, once.
+func (u *UpstreamPool) build() (*poolState, error) {
+	if ps := u.built.Load(); ps != nil {
+		return ps, nil
+	}
+	if u.err != nil {
+		return nil, u.err
+	}
+	if len(u.servers) == 0 {
+		return nil, fmt.Errorf("no servers are inside upstream %q", u.name)
+	}
+	ps := &poolState{name: u.name, balancer: u.balancer}
+	for _, s := range u.servers {
+		peers, err := resolvePeers(s)
+		if err != nil {
+			return nil, err
+		}
+		if s.Backup {
+			ps.backup.peers = append(ps.backup.peers, peers...)
+		} else {
+			ps.primary.peers = append(ps.primary.peers, peers...)
+		}
+	}
+	if len(ps.primary.peers) == 0 {
+		return nil, fmt.Errorf("upstream %q has only backup servers", u.name)
+	}
+	ps.single = len(ps.primary.peers) == 1 && len(ps.backup.peers) == 0
+	if !u.built.CompareAndSwap(nil, ps) {
+		return u.built.Load(), nil
+	}
+	return ps, nil
+}
+
+func resolvePeers(s Server) ([]*peer, error) {
+	if s.Weight < 0 || s.MaxConns < 0 || s.FailTimeout < 0 || s.MaxFails < Unlimited {
+		return nil, fmt.Errorf("server %q: invalid parameter", s.Addr)
+	}
+	newPeer := func(network, addr, name string) *peer {
+		p := &peer{
+			network: network, addr: addr, name: name,
+			weight:      max(s.Weight, 1),
+			maxFails:    s.MaxFails,
+			failTimeout: s.FailTimeout,
+			maxConns:    int64(s.MaxConns),
+			down:        s.Down,
+		}
+		if p.maxFails == 0 {
+			p.maxFails = 1
+		}
+		if p.failTimeout == 0 {
+			p.failTimeout = 10 * time.Second
+		}
+		p.effectiveWeight = p.weight
+		return p
+	}
+	if path, ok := strings.CutPrefix(s.Addr, "unix:"); ok {
+		return []*peer{newPeer("unix", path, s.Addr)}, nil
+	}
+	host, port, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		host, port = strings.Trim(s.Addr, "[]"), "80"
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return nil, fmt.Errorf("invalid port in upstream %q", s.Addr)
+	}
+	var addrs []string
+	if ip := net.ParseIP(host); ip != nil {
+		addrs = []string{host}
+	} else if addrs, err = net.LookupHost(host); err != nil {
+		return nil, fmt.Errorf("host not found in upstream %q", s.Addr)
+	}
+	peers := make([]*peer, 0, len(addrs))
+	for _, a := range addrs {
+		addr := net.JoinHostPort(a, port)
+		peers = append(peers, newPeer("tcp", addr, addr))
+	}
+	return peers, nil
+}
+
+// peer is one upstream address with nginx's per-peer state. It must not
+// be copied once in use.
+type peer struct {
+	network, addr, name string
+	weight              int
+	maxFails            int
+	failTimeout         time.Duration
+	maxConns            int64
+	down                bool
+
+	// Guarded by the tier's mutex.
+	currentWeight   int
+	effectiveWeight int
+	fails           int
+	accessed        time.Time // last failure
+	checked         time.Time // last failure or probe
+
+	conns atomic.Int64
+}
+
+// available is nginx's eligibility test: not down, under max_conns, and
+// not failed within fail_timeout. Called under the tier's mutex.
+func (p *peer) available(now time.Time) bool {
+	if p.down {
+		return false
+	}
+	if p.maxConns > 0 && p.conns.Load() >= p.maxConns {
+		return false
+	}
+	if p.maxFails > 0 && p.fails >= p.maxFails && now.Sub(p.checked) <= p.failTimeout {
+		return false
+	}
+	return true
+}
+
+// selected marks a pick made after fail_timeout as the probe nginx sends.
+func (p *peer) selected(now time.Time) {
+	if now.Sub(p.checked) > p.failTimeout {
+		p.checked = now
+	}
+}
+
+// free records an attempt's outcome, as ngx_http_upstream_free_round_robin_peer.
+func (ps *poolState) free(t *tier, p *peer, failed bool, now time.Time) {
+	if ps.single {
+		// A lone server is never marked failed.
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if failed {
+		p.fails++
+		p.accessed, p.checked = now, now
+		if p.maxFails > 0 {
+			p.effectiveWeight -= p.weight / p.maxFails
+		}
+		if p.effectiveWeight < 0 {
+			p.effectiveWeight = 0
+		}
+		return
+	}
+	if p.accessed.Before(p.checked) {
+		p.fails = 0
+	}
+}
+
+// attemptCursor walks a pool for one request: each peer at most once,
+// primaries first, then backups, as nginx's tried bitmap does.
+type attemptCursor struct {
+	ps         *poolState
+	tried      []bool
+	backupMode bool
+	tries      int
+}
+
+func newCursor(ps *poolState) *attemptCursor {
+	tries := 0
+	for _, p := range ps.primary.peers {
+		if !p.down {
+			tries++
+		}
+	}
+	tries += len(ps.backup.peers)
+	return &attemptCursor{ps: ps, tried: make([]bool, max(len(ps.primary.peers), len(ps.backup.peers))), tries: tries}
+}
+
+func (c *attemptCursor) next(now time.Time) (*peer, *tier) {
+	if !c.backupMode {
+		if p := c.pickFrom(&c.ps.primary, now); p != nil {
+			return p, &c.ps.primary
+		}
+		if len(c.ps.backup.peers) == 0 {
+			return nil, nil
+		}
+		c.backupMode = true
+		clear(c.tried)
+	}
+	if p := c.pickFrom(&c.ps.backup, now); p != nil {
+		return p, &c.ps.backup
+	}
+	return nil, nil
+}
+
+func (c *attemptCursor) pickFrom(t *tier, now time.Time) *peer {
+	p := c.ps.balancer.pick(t, c.tried[:len(t.peers)], now)
+	if p == nil {
+		return nil
+	}
+	for i, q := range t.peers {
+		if q == p {
+			c.tried[i] = true
+		}
+	}
+	return p
+}
