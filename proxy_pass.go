@@ -18,19 +18,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
-	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
 // ProxyPassHandler is the handler [ProxyPass] returns.
@@ -216,14 +211,6 @@ func (c proxyConfSet) inherit(p proxyConfSet) proxyConfSet {
 	return c
 }
 
-// hiddenByDefault are the upstream response headers nginx does not pass
-// (ngx_http_proxy_hide_headers), plus the hop-by-hop ones it consumes.
-var hiddenByDefault = []string{"date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
-	"x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"}
-
-var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "transfer-encoding": true,
-	"upgrade": true, "te": true, "trailer": true, "proxy-connection": false}
-
 func (c *compiler) compileProxyConf(l *location, s proxyConfSet) *proxyConf {
 	pc := &proxyConf{
 		httpVersion:        valueOr(s.httpVersion, "1.0"),
@@ -395,8 +382,6 @@ type upstreamAttempt struct {
 	status int
 }
 
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 func (st *reqState) serveProxy(h *proxyHandler) {
 	pc := h.conf
 	body, status := st.readBody(pc)
@@ -475,128 +460,6 @@ const (
 	failInvalidHeader
 )
 
-// readBody buffers the client's request body, answering 413 past
-// client_max_body_size as nginx does (from Content-Length before reading,
-// or while reading a chunked body).
-func (st *reqState) readBody(pc *proxyConf) (*bytes.Buffer, int) {
-	r := st.r
-	if r.ContentLength > 0 && pc.clientMaxBodySize > 0 && r.ContentLength > pc.clientMaxBodySize {
-		return nil, http.StatusRequestEntityTooLarge
-	}
-	if r.Body == nil || r.Body == http.NoBody || (r.ContentLength == 0 && len(r.TransferEncoding) == 0) {
-		return nil, 0
-	}
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	limit := pc.clientMaxBodySize
-	var src io.Reader = r.Body
-	if limit > 0 {
-		src = io.LimitReader(r.Body, limit+1)
-	}
-	if _, err := buf.ReadFrom(src); err != nil {
-		bodyPool.Put(buf)
-		return nil, http.StatusBadRequest
-	}
-	if limit > 0 && int64(buf.Len()) > limit {
-		bodyPool.Put(buf)
-		return nil, http.StatusRequestEntityTooLarge
-	}
-	return buf, 0
-}
-
-// buildUpstreamHead renders the request line and headers nginx would send.
-func (st *reqState) buildUpstreamHead(h *proxyHandler, body *bytes.Buffer) []byte {
-	pc := h.conf
-	fields := make([]h1.Field, 0, 8+len(st.r.Header))
-	set := make(map[string]bool, len(pc.setHeaders)+8)
-	for i := range pc.setHeaders {
-		ph := &pc.setHeaders[i]
-		set[strings.ToLower(ph.name)] = true
-		if v := ph.value.string(st); v != "" {
-			fields = append(fields, h1.Field{Name: ph.name, Value: v})
-		}
-	}
-	addDefault := func(name, value string) {
-		if set[strings.ToLower(name)] {
-			return
-		}
-		set[strings.ToLower(name)] = true
-		if value != "" {
-			fields = append(fields, h1.Field{Name: name, Value: value})
-		}
-	}
-	addDefault("Host", h.proxyHost)
-	addDefault("Connection", "close")
-	bodyLen := ""
-	if body != nil && pc.passRequestBody {
-		bodyLen = strconv.Itoa(body.Len())
-	} else if st.r.ContentLength == 0 && st.r.Header.Get("Content-Length") != "" && pc.passRequestBody {
-		bodyLen = "0"
-	}
-	addDefault("Content-Length", bodyLen)
-	for _, n := range []string{"Transfer-Encoding", "TE", "Keep-Alive", "Expect", "Upgrade"} {
-		addDefault(n, "")
-	}
-	if pc.passRequestHeaders {
-		for _, name := range clientHeaderOrder(st.r.Header) {
-			if set[strings.ToLower(name)] || strings.IndexByte(name, '_') >= 0 {
-				continue
-			}
-			for _, v := range st.r.Header[name] {
-				fields = append(fields, h1.Field{Name: name, Value: v})
-			}
-		}
-	}
-	return h1.AppendRequestHead(nil, st.method, st.upstreamURI(h), "HTTP/"+pc.httpVersion, fields)
-}
-
-// clientHeaderOrder lists the client's header names. net/http keeps them
-// in a map, so the order nginx would keep (the client's) is not known
-// here: names are sorted, a documented difference of the library path.
-func clientHeaderOrder(h http.Header) []string {
-	names := make([]string, 0, len(h))
-	for n := range h {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// upstreamURI is the request-target nginx sends upstream.
-func (st *reqState) upstreamURI(h *proxyHandler) string {
-	if !h.hasURI {
-		if !st.internal && st.target.RequestURI != "" {
-			return st.target.RequestURI
-		}
-		return st.escapedURIWithArgs(st.uri)
-	}
-	locLen := len(st.loc.name)
-	if st.loc != h.loc {
-		locLen = len(h.loc.name)
-	}
-	tail := st.uri[min(locLen, len(st.uri)):]
-	var b strings.Builder
-	b.WriteString(h.uriPart)
-	if st.target.Escaped || st.internal {
-		b.WriteString(uri.Escape(tail, uri.EscapeURI))
-	} else {
-		b.WriteString(tail)
-	}
-	if st.args != "" {
-		b.WriteByte('?')
-		b.WriteString(st.args)
-	}
-	return b.String()
-}
-
-func (st *reqState) escapedURIWithArgs(u string) string {
-	s := uri.Escape(u, uri.EscapeURI)
-	if st.args != "" {
-		s += "?" + st.args
-	}
-	return s
-}
-
 // tryPeer runs one attempt. done reports that a response (or an abort)
 // reached the client; otherwise failure says why the attempt failed and
 // sent whether the request reached the upstream.
@@ -668,168 +531,4 @@ func (st *reqState) attemptFailed(a upstreamAttempt, err error, sent bool) (bool
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded)
-}
-
-// sendUpstreamResponse passes the upstream response to the client with
-// nginx's header rules, then streams the body.
-func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br *bufio.Reader, conn net.Conn) {
-	pc := h.conf
-	out := st.w.Header()
-	buffering := pc.buffering
-	for _, f := range resp.Fields {
-		lname := strings.ToLower(f.Name)
-		if lname == "x-accel-buffering" {
-			buffering = !strings.EqualFold(f.Value, "no") && (buffering || strings.EqualFold(f.Value, "yes"))
-		}
-		if pc.hideHeaders[lname] || hopByHop[lname] || lname == "content-length" {
-			continue
-		}
-		value := f.Value
-		if lname == "location" || lname == "refresh" {
-			value = st.rewriteRedirect(h, value, lname == "refresh")
-		}
-		out[f.Name] = append(out[f.Name], value)
-	}
-	// The one Content-Length nginx honoured (the last valid one, none when
-	// chunked) is the one the client gets.
-	if resp.ContentLength >= 0 {
-		out["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
-	}
-	if _, ok := out["Content-Type"]; !ok {
-		// net/http would sniff a type nginx never sends.
-		out["Content-Type"] = nil
-	}
-	st.w.WriteHeader(resp.Status)
-	if !h1.BodyAllowed(st.method, resp.Status) {
-		return
-	}
-	// Without a length nginx streams (chunked, or until close for HTTP/1.0
-	// clients); flushing once body bytes are out keeps net/http from
-	// computing a Content-Length nginx would not send. Like nginx's
-	// postpone_output, nothing is flushed before the first body bytes, so
-	// a body that fails at once leaves the client with no response.
-	unknownLength := resp.ContentLength < 0
-	body := resp.Body(br, st.method)
-	buf := make([]byte, 32<<10)
-	wrote := false
-	for {
-		_ = conn.SetReadDeadline(time.Now().Add(pc.readTimeout))
-		n, err := body.Read(buf)
-		if n > 0 {
-			if _, werr := st.w.Write(buf[:n]); werr != nil {
-				panic(http.ErrAbortHandler)
-			}
-			if !buffering || (unknownLength && !wrote) {
-				st.w.Flush()
-			}
-			wrote = true
-		}
-		if err == io.EOF {
-			if unknownLength && !wrote {
-				st.w.Flush()
-			}
-			return
-		}
-		if err != nil {
-			if errors.Is(err, h1.ErrInvalidChunk) {
-				st.srv.proxy.logger.Error("upstream sent invalid chunked response", "location", st.loc.pattern)
-				panic(http.ErrAbortHandler)
-			}
-			st.srv.proxy.logger.Error("upstream prematurely closed connection while reading upstream", "location", st.loc.pattern, "err", err)
-			// Send what was received, then cut the connection as nginx
-			// does: the client sees a short body, not a complete one.
-			st.w.Flush()
-			panic(http.ErrAbortHandler)
-		}
-	}
-}
-
-// rewriteRedirect applies proxy_redirect to a Location or Refresh value.
-func (st *reqState) rewriteRedirect(h *proxyHandler, v string, refresh bool) string {
-	pc := h.conf
-	if pc.redirectOff {
-		return v
-	}
-	prefix, target := "", v
-	if refresh {
-		i := strings.Index(strings.ToLower(v), "url=")
-		if i < 0 {
-			return v
-		}
-		prefix, target = v[:i+4], v[i+4:]
-	}
-	rules := pc.redirects
-	if rules == nil {
-		from := h.url
-		if !h.hasURI {
-			from += "/"
-		}
-		to := h.loc.name
-		if !h.hasURI {
-			to = "/"
-		}
-		rules = []redirectRule{{from: from, to: to}}
-	}
-	for _, r := range rules {
-		if rest, ok := strings.CutPrefix(target, r.from); ok {
-			return st.absoluteLocation(prefix + r.to + rest)
-		}
-	}
-	return v
-}
-
-// registerProxyVariables adds the proxy module's variables ($proxy_host,
-// $proxy_port, $proxy_add_x_forwarded_for) and the upstream ones.
-func registerProxyVariables(variables map[string]varGetter) {
-	variables["proxy_host"] = func(st *reqState, _ string, d []byte) []byte { return append(d, st.proxyHost...) }
-	variables["proxy_port"] = func(st *reqState, _ string, d []byte) []byte { return append(d, st.proxyPort...) }
-	variables["proxy_add_x_forwarded_for"] = varProxyAddXFF
-	variables["upstream_addr"] = func(st *reqState, _ string, d []byte) []byte {
-		for i, a := range st.attempts {
-			if i > 0 {
-				d = append(d, ", "...)
-			}
-			d = append(d, a.addr...)
-		}
-		return d
-	}
-	variables["upstream_status"] = func(st *reqState, _ string, d []byte) []byte {
-		for i, a := range st.attempts {
-			if i > 0 {
-				d = append(d, ", "...)
-			}
-			d = strconv.AppendInt(d, int64(a.status), 10)
-		}
-		return d
-	}
-}
-
-// varProxyAddXFF is the client's X-Forwarded-For with $remote_addr
-// appended, as nginx builds it: every header line joined with ", ".
-func varProxyAddXFF(st *reqState, _ string, d []byte) []byte {
-	for _, v := range st.r.Header.Values("X-Forwarded-For") {
-		d = append(d, v...)
-		d = append(d, ", "...)
-	}
-	host, _ := splitAddr(st.r.RemoteAddr)
-	return append(d, host...)
-}
-
-// sendHTTP09 passes an upstream response without a status line to the
-// client as nginx does: the raw bytes, on a connection closed after them,
-// nothing at all for HEAD.
-func (st *reqState) sendHTTP09(resp *h1.Response, br *bufio.Reader) {
-	st.w.status = http.StatusOK
-	st.w.wroteHeader = true
-	conn, bufw, err := http.NewResponseController(st.w.ResponseWriter).Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	defer conn.Close()
-	if st.method == http.MethodHead {
-		return
-	}
-	_, _ = bufw.Write(resp.Consumed())
-	_, _ = io.Copy(bufw, br)
-	_ = bufw.Flush()
 }
