@@ -120,6 +120,8 @@ func TestConformanceAliasRoot(t *testing.T) {
 				}
 				location ~ \.gif$ { root {{DIR}}/alt; }
 				location /inherit/ { }
+				location /vr/ { root {{DIR}}/vhosts/$host; add_header X-Doc $document_root; add_header X-File $request_filename; }
+				location /va/ { alias {{DIR}}/vhosts/$host/; add_header X-Doc $document_root; add_header X-File $request_filename; }
 				location /viaLink/ {
 					root {{DIR}}/sitelink;
 					add_header X-Doc $document_root;
@@ -127,34 +129,41 @@ func TestConformanceAliasRoot(t *testing.T) {
 				}
 			}`,
 			Files: map[string]string{
-				"site/a.txt":            "root a\n",
-				"site/index.html":       "<p>index</p>\n",
-				"site/dir/b.html":       "<p>b</p>\n",
-				"site/dir/index.html":   "<p>dir index</p>\n",
-				"site/UPPER.HTML":       "upper\n",
-				"site/noext":            "no extension\n",
-				"site/.hidden":          "dot file\n",
-				"site/sp ace.txt":       "space\n",
-				"site/%41.txt":          "percent\n",
-				"site/\u00fc.txt":       "utf-8\n",
-				"site/x.gif":            "site gif\n",
-				"site/inherit/c.txt":    "inherited\n",
-				"site/rel/r.txt":        "relative root\n",
-				"site/viaLink/v.txt":    "through a link\n",
-				"alt/x.gif":             "alt gif\n",
-				"alt/other/o.txt":       "other root\n",
-				"alt/outer/inner/i.txt": "inner\n",
-				"alt/outer/p.html":      "<p>outer regex</p>\n",
-				"alt/outer/q.txt":       "outer\n",
+				"site/a.txt":                "root a\n",
+				"site/index.html":           "<p>index</p>\n",
+				"site/dir/b.html":           "<p>b</p>\n",
+				"site/dir/index.html":       "<p>dir index</p>\n",
+				"site/UPPER.HTML":           "upper\n",
+				"site/noext":                "no extension\n",
+				"site/.hidden":              "dot file\n",
+				"site/sp ace.txt":           "space\n",
+				"site/%41.txt":              "percent\n",
+				"site/\u00fc.txt":           "utf-8\n",
+				"site/x.gif":                "site gif\n",
+				"site/inherit/c.txt":        "inherited\n",
+				"site/rel/r.txt":            "relative root\n",
+				"site/viaLink/v.txt":        "through a link\n",
+				"alt/x.gif":                 "alt gif\n",
+				"alt/other/o.txt":           "other root\n",
+				"alt/outer/inner/i.txt":     "inner\n",
+				"alt/outer/p.html":          "<p>outer regex</p>\n",
+				"alt/outer/q.txt":           "outer\n",
+				"vhosts/localhost/vr/x.txt": "localhost vr\n",
+				"vhosts/localhost/y.txt":    "localhost va\n",
+				"vhosts/a.example/vr/x.txt": "a.example vr\n",
 			},
 			Setup: setup(map[string]string{"sitelink": "site"}),
-			Requests: comparing(get(
+			Requests: comparing(join(get(
 				"/a.txt", "/", "/dir/b.html", "/dir/", "/UPPER.HTML", "/noext", "/.hidden",
 				"/sp%20ace.txt", "/%2541.txt", "/%41.txt", "/%C3%BC.txt", "/missing.txt", "/a.txt/",
 				"/a.txt?x=1", "//a.txt", "/dir/./b.html", "/dir/../a.txt", "/x.gif", "/other/o.txt",
 				"/other/a.txt", "/outer/inner/i.txt", "/outer/p.html", "/outer/q.txt", "/inherit/c.txt",
-				"/rel/r.txt", "/viaLink/v.txt",
-			), "X-Doc", "X-File", "X-Real"),
+				"/rel/r.txt", "/viaLink/v.txt", "/vr/x.txt", "/va/y.txt", "/va/x.txt",
+			), []conformance.Request{
+				named("variable root, other host", "GET", "/vr/x.txt", "Host: A.Example:8080"),
+				named("variable root, unknown host", "GET", "/vr/x.txt", "Host: b.example"),
+				named("variable alias, other host", "GET", "/va/vr/x.txt", "Host: a.example"),
+			}), "X-Doc", "X-File", "X-Real"),
 		},
 		{
 			Name: "alias",
@@ -523,7 +532,7 @@ func TestConformanceDirectoryRedirect(t *testing.T) {
 				"site/noabs/d/": "", "site/noport/d/": "", "site/sn/d/": "", "site/exp/d/": "",
 				"site/sp ace/": "", "site/\u00fc/": "", "site/pct%41/": "", "site/a?b/": "", "site/a#b/": "",
 				"site/a+b;c=d/": "", "site/a&b/": "", "site/q\"t/": "", "site/lt<gt>/": "",
-				"site/tab\tx/": "", "site/back\\slash/": "", "site/nest/ed/deep/": "",
+				"site/tab\tx/": "", "site/back\\slash/": "", "site/nest/ed/deep/": "", "site/b{r}|^`/": "",
 			},
 			Setup: setup(nil),
 			Requests: comparing(join(get(
@@ -532,7 +541,7 @@ func TestConformanceDirectoryRedirect(t *testing.T) {
 				"/al/nest/ed", "/re/dir", "/re/dir?k=v", "/exp/d",
 				"/sp%20ace", "/%C3%BC", "/%c3%bc?x=%20", "/pct%2541", "/a%3Fb", "/a%3Fb?real=args", "/a%23b",
 				"/a+b;c=d", "/a&b", "/q%22t", "/lt%3Cgt%3E", "/tab%09x", "/back%5Cslash", "//dir", "/./dir",
-				"/nest/../dir", "/di%72",
+				"/nest/../dir", "/di%72", "/b%7Br%7D%7C%5E%60",
 			), []conformance.Request{
 				named("host mixed case", "GET", "/dir", "Host: Example.COM"),
 				named("host with port", "GET", "/dir", "Host: example.com:8080"),
@@ -610,7 +619,7 @@ func TestConformanceDirectoryRedirect(t *testing.T) {
 			Requests: comparing(get(
 				"/rel.txt", "/dir/up.txt", "/linkdir", "/linkdir/", "/linkdir/b.txt", "/abs.txt", "/absdir",
 				"/absdir/", "/absdir/b.txt", "/dangling", "/loop", "/chain.txt", "/dir/self/b.txt",
-				"/dir/self/self/index.html", "/al/up.txt", "/al/self/b.txt", "/ai/",
+				"/dir/self/self/index.html", "/al/self/b.txt", "/al/b.txt", "/ai/",
 			), "X-File", "X-Real"),
 		},
 	})

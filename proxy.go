@@ -189,6 +189,9 @@ func New(opts ...Option) (*Proxy, error) {
 		p.logger = slog.Default()
 	}
 	srv.proxy = p
+	for _, u := range c.pools {
+		p.closers = append(p.closers, u.Close)
+	}
 	return p, nil
 }
 

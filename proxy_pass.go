@@ -400,7 +400,6 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 	}
 	head := st.buildUpstreamHead(h, body)
 	cursor := newCursor(ps)
-	start := time.Now()
 	var lastErr error
 	lastStatus := http.StatusBadGateway
 	for attempt := 0; attempt < cursor.tries; attempt++ {
@@ -412,9 +411,12 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 			}
 			break
 		}
-		done, failure, sent, err := st.tryPeer(h, p, head, body)
-		failed := failure != 0
-		ps.free(t, p, failed && failure != failInvalidHeader || failure == failInvalidHeader, time.Now())
+		done, failure, sent, err := st.tryPeer(h, ps, p, head, body)
+		if failure == failStaleConn {
+			// Retry the same peer on a fresh connection.
+			done, failure, sent, err = st.tryPeer(h, ps, p, head, body)
+		}
+		ps.free(t, p, failure != failNone, time.Now())
 		if done {
 			return
 		}
@@ -437,7 +439,6 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 			break
 		}
 	}
-	_ = start
 	st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, "upstream request failed",
 		slog.String("location", st.loc.pattern), slog.String("upstream", ps.name), slog.Any("err", lastErr))
 	st.finalize(lastStatus)
@@ -458,30 +459,40 @@ const (
 	failError
 	failTimeout
 	failInvalidHeader
+	failStaleConn // a reused keep-alive connection turned out closed
 )
 
 // tryPeer runs one attempt. done reports that a response (or an abort)
 // reached the client; otherwise failure says why the attempt failed and
 // sent whether the request reached the upstream.
-func (st *reqState) tryPeer(h *proxyHandler, p *peer, head []byte, body *bytes.Buffer) (done bool, f failure, sent bool, err error) {
+func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body *bytes.Buffer) (done bool, f failure, sent bool, err error) {
 	pc := h.conf
 	p.conns.Add(1)
 	defer p.conns.Add(-1)
 	attempt := upstreamAttempt{addr: p.name}
 	ctx := st.r.Context()
-	d := net.Dialer{Timeout: pc.connectTimeout}
-	conn, err := d.DialContext(ctx, p.network, p.addr)
-	if err != nil {
-		attempt.status = http.StatusBadGateway
-		if isTimeout(err) {
-			attempt.status = http.StatusGatewayTimeout
+	uc, reused := ps.idle.get(p, time.Now())
+	if !reused {
+		d := net.Dialer{Timeout: pc.connectTimeout}
+		conn, err := d.DialContext(ctx, p.network, p.addr)
+		if err != nil {
+			attempt.status = http.StatusBadGateway
+			f = failError
+			if isTimeout(err) {
+				attempt.status, f = http.StatusGatewayTimeout, failTimeout
+			}
 			st.attempts = append(st.attempts, attempt)
-			return false, failTimeout, false, err
+			return false, f, false, err
 		}
-		st.attempts = append(st.attempts, attempt)
-		return false, failError, false, err
+		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, 4096), peer: p, created: time.Now()}
 	}
-	defer conn.Close()
+	conn := uc.conn
+	keep := false
+	defer func() {
+		if !keep {
+			conn.Close()
+		}
+	}()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
@@ -490,10 +501,13 @@ func (st *reqState) tryPeer(h *proxyHandler, p *peer, head []byte, body *bytes.B
 		_, err = conn.Write(body.Bytes())
 	}
 	if err != nil {
-		return st.attemptFailed(attempt, err, false)
+		if reused && !isTimeout(err) {
+			return false, failStaleConn, true, err
+		}
+		return st.attemptFailed(attempt, err, true)
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(pc.readTimeout))
-	br := bufio.NewReaderSize(conn, 4096)
+	br := uc.br
 	resp, err := h1.ReadResponse(br, 4096)
 	if errors.Is(err, h1.ErrNoStatusLine) {
 		attempt.status = http.StatusOK
@@ -509,11 +523,24 @@ func (st *reqState) tryPeer(h *proxyHandler, p *peer, head []byte, body *bytes.B
 			st.finalize(http.StatusBadGateway)
 			return true, failInvalidHeader, true, err
 		}
+		if reused && !isTimeout(err) {
+			// A cached connection the upstream closed meanwhile does not
+			// use up a try, as in nginx.
+			return false, failStaleConn, true, err
+		}
 		return st.attemptFailed(attempt, err, true)
 	}
 	attempt.status = resp.Status
 	st.attempts = append(st.attempts, attempt)
 	st.sendUpstreamResponse(h, resp, br, conn)
+	// Reached only when the body was read to its end.
+	if ps.idle != nil && pc.httpVersion == "1.1" && resp.Major == 1 && resp.Minor == 1 && !resp.Close && br.Buffered() == 0 {
+		stop()
+		if conn.SetDeadline(time.Time{}) == nil {
+			uc.requests++
+			keep = ps.idle.put(uc, time.Now())
+		}
+	}
 	return true, failNone, true, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
@@ -65,7 +66,9 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br 
 	// a body that fails at once leaves the client with no response.
 	unknownLength := resp.ContentLength < 0
 	body := resp.Body(br, st.method)
-	buf := make([]byte, 32<<10)
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	buf := *bp
 	wrote := false
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(pc.readTimeout))
@@ -151,3 +154,6 @@ func (st *reqState) sendHTTP09(resp *h1.Response, br *bufio.Reader) {
 	_, _ = io.Copy(bufw, br)
 	_ = bufw.Flush()
 }
+
+// copyBufPool holds the buffers response bodies are copied through.
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

@@ -15,10 +15,12 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/frontdesk-go/frontdesk/internal/fileserve"
+	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
 // Static serves files from dir with nginx's alias semantics: in a
@@ -159,7 +161,7 @@ func openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, error) {
 		if rel == "" {
 			rel = "."
 		}
-		info, err := root.Stat(rel)
+		info, err := rootStat(root, p.base, rel)
 		if err != nil {
 			root.Close()
 			return nil, statusForOpenError(err), err
@@ -167,6 +169,11 @@ func openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, error) {
 		return &fileInfo{info: info, root: root}, 0, nil
 	}
 	f, err := root.Open(rel)
+	if isEscape(err) {
+		if r, ok := inRoot(p.base, rel); ok {
+			f, err = root.Open(r)
+		}
+	}
 	if err != nil {
 		root.Close()
 		return nil, statusForOpenError(err), err
@@ -180,13 +187,56 @@ func openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, error) {
 	return &fileInfo{f: f, info: info, root: root}, 0, nil
 }
 
+// isEscape reports os.Root's refusal to follow a path out of its
+// directory (the error has no exported identity).
+func isEscape(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "path escapes from parent")
+}
+
+// inRoot re-resolves a path os.Root refused because a symlink on it is
+// absolute, or climbs out of the root before coming back in. nginx
+// follows such links; frontdesk does too when the kernel's resolution
+// ends inside base. The name returned has no symlinks left and is still
+// opened through the os.Root, so a link swapped in between cannot lead
+// out.
+func inRoot(base, rel string) (string, bool) {
+	realBase, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return "", false
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(base, rel))
+	if err != nil {
+		return "", false
+	}
+	r, err := filepath.Rel(realBase, real)
+	if err != nil || r == ".." || strings.HasPrefix(r, "../") {
+		return "", false
+	}
+	return r, true
+}
+
+// rootStat is root.Stat following symlinks that stay inside the root.
+func rootStat(root *os.Root, base, rel string) (fs.FileInfo, error) {
+	info, err := root.Stat(rel)
+	if isEscape(err) {
+		if r, ok := inRoot(base, rel); ok {
+			return root.Stat(r)
+		}
+	}
+	return info, err
+}
+
+// statusForOpenError maps an open error to nginx's status
+// (ngx_http_static_handler): 404 for missing files and, in frontdesk,
+// for anything outside the directory; 403 for permission denied and for
+// a symlink loop (nginx built with openat treats ELOOP like EACCES).
 func statusForOpenError(err error) int {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
 		return http.StatusNotFound
-	case errors.Is(err, fs.ErrPermission):
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ELOOP):
 		return http.StatusForbidden
-	case strings.Contains(err.Error(), "escapes from parent"), strings.Contains(err.Error(), "path escapes"):
+	case isEscape(err):
 		return http.StatusNotFound
 	}
 	return http.StatusInternalServerError
@@ -211,7 +261,8 @@ func (st *reqState) serveFile() {
 	}
 	defer fi.close()
 	if fi.info.IsDir() {
-		loc := st.uri + "/"
+		// ngx_http_static_handler escapes $uri for the Location.
+		loc := uri.Escape(st.uri, uri.EscapeURI) + "/"
 		if st.hasArgs && st.args != "" {
 			loc += "?" + st.args
 		}
@@ -348,7 +399,7 @@ func (st *reqState) serveAutoindex(p rootedPath) {
 		st.finalize(http.StatusNotFound)
 		return
 	}
-	entries, err := listRooted(fi, p.rel)
+	entries, err := listRooted(fi, p.base, p.rel)
 	if err != nil {
 		st.finalize(http.StatusInternalServerError)
 		return
@@ -368,12 +419,11 @@ func (st *reqState) serveAutoindex(p rootedPath) {
 // dot files skipped, entries stat()ed through symlinks, a dangling or
 // looping link shown as itself, unreadable entries left out. Links are
 // followed only inside the root.
-func listRooted(dir *fileInfo, rel string) ([]fileserve.Entry, error) {
+func listRooted(dir *fileInfo, base, rel string) ([]fileserve.Entry, error) {
 	dirents, err := dir.f.ReadDir(-1)
 	if err != nil {
 		return nil, err
 	}
-	fsys := dir.root.FS()
 	rel = strings.Trim(rel, "/")
 	entries := make([]fileserve.Entry, 0, len(dirents))
 	for _, d := range dirents {
@@ -385,7 +435,7 @@ func listRooted(dir *fileInfo, rel string) ([]fileserve.Entry, error) {
 		if rel != "" && rel != "." {
 			p = rel + "/" + name
 		}
-		info, err := fs.Stat(fsys, p)
+		info, err := rootStat(dir.root, base, p)
 		special := false
 		if err != nil {
 			if errors.Is(err, fs.ErrPermission) {

@@ -1,12 +1,14 @@
 package frontdesk
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -42,11 +44,12 @@ type Server struct {
 // passed unchanged), and an [Option]: given to [New] it can be named in
 // [ProxyPass] URLs. Peer state is shared by every Proxy that uses the pool.
 type UpstreamPool struct {
-	name     string
-	servers  []Server
-	balancer Balancer
-	err      error
-	built    atomic.Pointer[poolState]
+	name      string
+	servers   []Server
+	balancer  Balancer
+	keepalive keepaliveConf
+	err       error
+	built     atomic.Pointer[poolState]
 
 	standalone
 }
@@ -63,6 +66,67 @@ func WithBalancer(b Balancer) UpstreamOption {
 		u.balancer = b
 		return nil
 	}
+}
+
+// Keepalive mirrors nginx's keepalive: up to n idle connections to the
+// pool's servers are kept for reuse (nginx 1.22 keeps none by default).
+// As in nginx, a connection is reused only for HTTP/1.1 requests whose
+// response said nothing of closing and was read to its end; set
+// [ProxyHTTPVersion]("1.1") and ProxySetHeader("Connection", "") on the
+// locations that use the pool.
+func Keepalive(n int) UpstreamOption {
+	return func(u *UpstreamPool) error {
+		if n <= 0 {
+			return fmt.Errorf("keepalive: invalid value %d", n)
+		}
+		u.keepalive.max = n
+		return nil
+	}
+}
+
+// KeepaliveRequests mirrors keepalive_requests (default 1000): a
+// connection is closed after serving n requests.
+func KeepaliveRequests(n int) UpstreamOption {
+	return func(u *UpstreamPool) error {
+		if n <= 0 {
+			return fmt.Errorf("keepalive_requests: invalid value %d", n)
+		}
+		u.keepalive.requests = n
+		return nil
+	}
+}
+
+// KeepaliveTimeout mirrors keepalive_timeout (default 60s): how long a
+// connection may stay idle in the cache.
+func KeepaliveTimeout(d time.Duration) UpstreamOption {
+	return func(u *UpstreamPool) error {
+		if d <= 0 {
+			return fmt.Errorf("keepalive_timeout: invalid value %v", d)
+		}
+		u.keepalive.timeout = d
+		return nil
+	}
+}
+
+// KeepaliveTime mirrors keepalive_time (default 1h): the longest a
+// connection is used, whatever its traffic.
+func KeepaliveTime(d time.Duration) UpstreamOption {
+	return func(u *UpstreamPool) error {
+		if d <= 0 {
+			return fmt.Errorf("keepalive_time: invalid value %v", d)
+		}
+		u.keepalive.lifetime = d
+		return nil
+	}
+}
+
+// Close drops the pool's idle keep-alive connections; the pool stays
+// usable and opens new ones on demand.
+func (u *UpstreamPool) Close() error {
+	if ps := u.built.Load(); ps != nil && ps.idle != nil {
+		ps.idle.closeAll()
+	}
+	return nil
 }
 
 // Upstream declares a pool of servers, as nginx's upstream block does.
@@ -101,6 +165,7 @@ type poolState struct {
 	balancer Balancer
 	// single: one primary and no backup, which nginx never marks failed.
 	single bool
+	idle   *connCache // nil without keepalive
 }
 
 // build resolves the pool's servers into peers, once.
@@ -115,6 +180,9 @@ func (u *UpstreamPool) build() (*poolState, error) {
 		return nil, fmt.Errorf("no servers are inside upstream %q", u.name)
 	}
 	ps := &poolState{name: u.name, balancer: u.balancer}
+	if u.keepalive.max > 0 {
+		ps.idle = newConnCache(u.keepalive)
+	}
 	for _, s := range u.servers {
 		peers, err := resolvePeers(s)
 		if err != nil {
@@ -296,4 +364,90 @@ func (c *attemptCursor) pickFrom(t *tier, now time.Time) *peer {
 		}
 	}
 	return p
+}
+
+type keepaliveConf struct {
+	max      int
+	requests int
+	timeout  time.Duration
+	lifetime time.Duration
+}
+
+// upstreamConn is a connection to a peer with what the cache needs to know.
+type upstreamConn struct {
+	conn     net.Conn
+	br       *bufio.Reader
+	peer     *peer
+	created  time.Time
+	idleFrom time.Time
+	requests int
+}
+
+// connCache is nginx's keepalive cache: idle connections of one pool,
+// most recently used first, the oldest dropped when full.
+type connCache struct {
+	conf keepaliveConf
+	mu   sync.Mutex
+	idle []*upstreamConn // oldest first
+}
+
+func newConnCache(c keepaliveConf) *connCache {
+	if c.requests == 0 {
+		c.requests = 1000
+	}
+	if c.timeout == 0 {
+		c.timeout = 60 * time.Second
+	}
+	if c.lifetime == 0 {
+		c.lifetime = time.Hour
+	}
+	return &connCache{conf: c}
+}
+
+// get takes the most recently cached connection to p, closing expired ones
+// on the way. A nil cache has nothing.
+func (cc *connCache) get(p *peer, now time.Time) (*upstreamConn, bool) {
+	if cc == nil {
+		return nil, false
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for i := len(cc.idle) - 1; i >= 0; i-- {
+		uc := cc.idle[i]
+		if uc.peer != p {
+			continue
+		}
+		cc.idle = append(cc.idle[:i], cc.idle[i+1:]...)
+		if now.Sub(uc.idleFrom) > cc.conf.timeout || now.Sub(uc.created) > cc.conf.lifetime {
+			uc.conn.Close()
+			continue
+		}
+		return uc, true
+	}
+	return nil, false
+}
+
+// put caches uc and reports whether it was kept.
+func (cc *connCache) put(uc *upstreamConn, now time.Time) bool {
+	if uc.requests >= cc.conf.requests || now.Sub(uc.created) > cc.conf.lifetime {
+		return false
+	}
+	uc.idleFrom = now
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if len(cc.idle) >= cc.conf.max {
+		cc.idle[0].conn.Close()
+		cc.idle = cc.idle[1:]
+	}
+	cc.idle = append(cc.idle, uc)
+	return true
+}
+
+func (cc *connCache) closeAll() {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for _, uc := range cc.idle {
+		uc.conn.Close()
+	}
+	cc.idle = nil
 }

@@ -182,20 +182,24 @@ func init() {
 		"proxy_set_header": {contexts: httpSrvLc, minArgs: 2, maxArgs: 2, apply: func(d *Directive) (frontdesk.Directive, error) {
 			return frontdesk.ProxySetHeader(d.Args[0], d.Args[1]), nil
 		}},
-		"proxy_http_version":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHTTPVersion(d.Args[0]), nil }},
-		"proxy_connect_timeout":      {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyConnectTimeout)},
-		"proxy_send_timeout":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxySendTimeout)},
-		"proxy_read_timeout":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyReadTimeout)},
-		"proxy_hide_header":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHideHeader(d.Args[0]), nil }},
-		"proxy_pass_header":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyPassHeader(d.Args[0]), nil }},
-		"proxy_redirect":             {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: proxyRedirect},
-		"proxy_buffering":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_buffering", frontdesk.ProxyBuffering)},
-		"proxy_pass_request_headers": {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_headers", frontdesk.ProxyPassRequestHeaders)},
-		"proxy_pass_request_body":    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_body", frontdesk.ProxyPassRequestBody)},
-		"client_max_body_size":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientMaxBodySize},
-		"upstream":                   {contexts: httpOnly, minArgs: 1, maxArgs: 1, block: true, structural: structUpstream},
-		"least_conn":                 {contexts: upstreamCtx},
-		"server@upstream":            {contexts: upstreamCtx, minArgs: 1, maxArgs: -1},
+		"proxy_http_version":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHTTPVersion(d.Args[0]), nil }},
+		"proxy_connect_timeout":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyConnectTimeout)},
+		"proxy_send_timeout":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxySendTimeout)},
+		"proxy_read_timeout":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyReadTimeout)},
+		"proxy_hide_header":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHideHeader(d.Args[0]), nil }},
+		"proxy_pass_header":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyPassHeader(d.Args[0]), nil }},
+		"proxy_redirect":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: proxyRedirect},
+		"proxy_buffering":             {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_buffering", frontdesk.ProxyBuffering)},
+		"proxy_pass_request_headers":  {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_headers", frontdesk.ProxyPassRequestHeaders)},
+		"proxy_pass_request_body":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_body", frontdesk.ProxyPassRequestBody)},
+		"client_max_body_size":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientMaxBodySize},
+		"upstream":                    {contexts: httpOnly, minArgs: 1, maxArgs: 1, block: true, structural: structUpstream},
+		"least_conn":                  {contexts: upstreamCtx},
+		"keepalive@upstream":          {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
+		"keepalive_requests@upstream": {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
+		"keepalive_timeout@upstream":  {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
+		"keepalive_time@upstream":     {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
+		"server@upstream":             {contexts: upstreamCtx, minArgs: 1, maxArgs: -1},
 
 		// Known to nginx, later work for frontdesk.
 		"rewrite":         notYet(srvLoc, 2, 3, false),
@@ -419,8 +423,9 @@ func structUpstream(b *builder, _ context, d *Directive, _ *scope, _ *locState) 
 	var opts []frontdesk.UpstreamOption
 	for _, c := range d.Block {
 		key := c.Name
-		if key == "server" {
-			key = "server@upstream"
+		if _, ok := directiveTable[key+"@upstream"]; ok {
+			// Names that mean something else in an upstream block.
+			key += "@upstream"
 		}
 		spec, known := directiveTable[key]
 		switch {
@@ -437,6 +442,28 @@ func structUpstream(b *builder, _ context, d *Directive, _ *scope, _ *locState) 
 		switch c.Name {
 		case "least_conn":
 			opts = append(opts, frontdesk.WithBalancer(frontdesk.LeastConn()))
+		case "keepalive", "keepalive_requests":
+			n, err := strconv.Atoi(c.Args[0])
+			if err != nil || n <= 0 {
+				b.fail(c, "invalid value %q in %q directive", c.Args[0], c.Name)
+				continue
+			}
+			if c.Name == "keepalive" {
+				opts = append(opts, frontdesk.Keepalive(n))
+			} else {
+				opts = append(opts, frontdesk.KeepaliveRequests(n))
+			}
+		case "keepalive_timeout", "keepalive_time":
+			d, err := fileserve.ParseTime(c.Args[0])
+			if err != nil {
+				b.fail(c, "%q directive invalid value", c.Name)
+				continue
+			}
+			if c.Name == "keepalive_timeout" {
+				opts = append(opts, frontdesk.KeepaliveTimeout(d))
+			} else {
+				opts = append(opts, frontdesk.KeepaliveTime(d))
+			}
 		case "server":
 			s, err := parseUpstreamServer(c.Args)
 			if err != nil {
