@@ -209,6 +209,24 @@ func TestConformanceAliasRoot(t *testing.T) {
 			), "X-Doc", "X-File"),
 		},
 		{
+			// Requests no location matches use the server's own
+			// configuration; its try_files reaches no location.
+			Name: "server-level",
+			Conf: `server { listen 127.0.0.1:{{PORT}};
+				root {{DIR}}/site;
+				try_files $uri $uri/ /fallback.txt?from=server;
+				add_header X-Args $args;
+				location /loc/ { }
+				location = /fallback.txt { add_header X-Args $args; }
+			}`,
+			Files: map[string]string{
+				"site/a.txt": "server a\n", "site/fallback.txt": "fallback\n", "site/dir/index.html": "<p>dir</p>\n",
+				"site/loc/l.txt": "loc\n",
+			},
+			Setup:    setup(nil),
+			Requests: comparing(get("/a.txt", "/missing", "/dir", "/dir/", "/loc/l.txt", "/loc/missing", "/"), "X-Args"),
+		},
+		{
 			Name: "types",
 			Conf: `server { listen 127.0.0.1:{{PORT}};
 				root {{DIR}};
@@ -272,6 +290,8 @@ func TestConformanceAliasRoot(t *testing.T) {
 				named("range malformed", "GET", "/r.txt", "Range: bytes=abc"),
 				named("range other unit", "GET", "/r.txt", "Range: items=0-4"),
 				named("range HEAD", "HEAD", "/r.txt", "Range: bytes=0-4"),
+				{Name: "HTTP/1.1 plain", Target: "/r.txt", HTTP11: true},
+				{Name: "HTTP/1.1 multipart", Target: "/r.txt", HTTP11: true, Header: []string{"Range: bytes=1-2,4-5"}},
 				named("If-Range etag", "GET", "/r.txt", "Range: bytes=0-4", "If-Range: "+etagOf(rangeData)),
 				named("If-Range other etag", "GET", "/r.txt", "Range: bytes=0-4", `If-Range: "other"`),
 				named("If-Range date", "GET", "/r.txt", "Range: bytes=0-4", "If-Range: "+pinnedDate),
@@ -465,6 +485,7 @@ func TestConformanceIndexTryFiles(t *testing.T) {
 				location /aie/ { alias {{DIR}}/list/; autoindex on; autoindex_exact_size off; }
 				location /ail/ { alias {{DIR}}/list/; autoindex on; autoindex_localtime on; }
 				location /list/ { root {{DIR}}; autoindex on; }
+				location ~ ^/air/(.*)$ { alias {{DIR}}/list/$1; autoindex on; }
 			}`,
 			Files: listing,
 			Setup: setup(nil),
@@ -472,8 +493,9 @@ func TestConformanceIndexTryFiles(t *testing.T) {
 				"/ai/", "/ai/sub/", "/ai/withindex/", "/ai", "/ai/a.txt", "/ai/missing/", "/ai/a.txt/",
 				"/ai/?x=1", "/aij/", "/aij/sub/", "/aix/", "/aip/?callback=cb", "/aip/?callback=a.b_c1",
 				"/aip/", "/aip/?callback=bad-name", "/aie/", "/ail/", "/list/", "/list/zdir/",
-				"/ai/sp%20ace%20&%20%3Ctag%3E.txt",
+				"/ai/sp%20ace%20&%20%3Ctag%3E.txt", "/air/", "/air/sub/", "/air/a.txt",
 			), []conformance.Request{
+				{Name: "HTTP/1.1 chunked listing", Target: "/ai/", HTTP11: true},
 				req("HEAD", "/ai/"),
 				req("HEAD", "/aij/"),
 				req("POST", "/ai/", "Content-Length: 0"),

@@ -67,6 +67,11 @@ func TestConformanceURI(t *testing.T) {
 				{Name: "host header case and port", Target: "/p", Header: []string{"Host: Example.COM:8080"}},
 				{Name: "host header trailing dot", Target: "/p", Header: []string{"Host: example.com."}},
 				{Name: "host header ipv6", Target: "/p", Header: []string{"Host: [::1]:8080"}},
+				{Name: "host header underscore", Target: "/p", Header: []string{"Host: a_b.EX"}},
+				{Name: "host header empty label", Target: "/p", Header: []string{"Host: a..b"}},
+				{Name: "host header dot only", Target: "/p", Header: []string{"Host: ."}},
+				{Name: "host header port only", Target: "/p", Header: []string{"Host: :80"}},
+				{Name: "host header empty HTTP/1.1", Target: "/p", Header: []string{"Host:"}, HTTP11: true},
 			},
 		},
 		{

@@ -77,26 +77,42 @@ func (c *locConf) errorPageFor(code int) *errorPage {
 	return nil
 }
 
-// finalize ends the request with an nginx-generated status: the location's
-// error_page if one applies, nginx's built-in page otherwise.
+// finalize ends the request with an nginx-generated status, as
+// ngx_http_finalize_request and ngx_http_special_response_handler do: the
+// location's error_page if one applies, nginx's built-in page otherwise.
 func (st *reqState) finalize(code int) {
+	switch code {
+	case http.StatusRequestTimeout, 444, 499:
+		// nginx closes the connection without a response for these
+		// (NGX_HTTP_REQUEST_TIME_OUT, NGX_HTTP_CLOSE and
+		// NGX_HTTP_CLIENT_CLOSED_REQUEST); error_page never sees them.
+		panic(http.ErrAbortHandler)
+	}
+	// r->err_status: the status sent, whatever the content handler of an
+	// error page answers, unless error_page says otherwise.
+	st.errStatus = code
 	c := st.conf()
-	if !st.errorPaged {
+	// After a redirection cycle nginx has no URI changes left and serves
+	// the built-in page.
+	if !st.errorPaged && len(c.errorPages) > 0 && st.uriChange <= maxURIChanges {
+		// The first error in a location with error pages ends error_page
+		// processing for the request, whether or not one matches, unless
+		// that location has recursive_error_pages on.
+		if !c.recursiveErrorPages {
+			st.errorPaged = true
+		}
 		if ep := c.errorPageFor(code); ep != nil {
-			if !c.recursiveErrorPages {
-				st.errorPaged = true
-			}
-			st.sendErrorPage(ep, code)
+			st.sendErrorPage(ep)
 			return
 		}
 	}
 	st.sendSpecial(code)
 }
 
-func (st *reqState) sendErrorPage(ep *errorPage, code int) {
-	st.errStatus = ep.overwrite
-	if ep.overwrite < 0 {
-		st.errStatus = code
+// sendErrorPage is ngx_http_send_error_page.
+func (st *reqState) sendErrorPage(ep *errorPage) {
+	if ep.overwrite >= 0 {
+		st.errStatus = ep.overwrite
 	}
 	target := ep.uri.string(st)
 	switch {
@@ -115,7 +131,6 @@ func (st *reqState) sendErrorPage(ep *errorPage, code int) {
 		switch ep.overwrite {
 		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
 			http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-			st.errStatus = ep.overwrite
 		default:
 			st.errStatus = http.StatusFound
 		}
@@ -124,10 +139,13 @@ func (st *reqState) sendErrorPage(ep *errorPage, code int) {
 	}
 }
 
-// redirectTo answers code with a Location header, made absolute as
-// nginx's header filter does when absolute_redirect is on.
+// redirectTo answers code with a Location header. It is made absolute
+// when the header is sent, as nginx's header filter does when
+// absolute_redirect is on: add_header's $sent_http_location still sees it
+// as given.
 func (st *reqState) redirectTo(code int, location string, viaSpecial bool) {
-	st.w.Header()["Location"] = []string{st.absoluteLocation(location)}
+	st.w.Header()["Location"] = []string{location}
+	st.w.absLocation = true
 	if viaSpecial {
 		st.sendSpecial(code)
 		return
@@ -175,9 +193,6 @@ func (st *reqState) absoluteLocation(loc string) string {
 
 // sendSpecial writes nginx's built-in response for code.
 func (st *reqState) sendSpecial(code int) {
-	if code == 444 {
-		panic(http.ErrAbortHandler)
-	}
 	c := st.conf()
 	h := st.w.Header()
 	switch code {
@@ -205,12 +220,14 @@ func (st *reqState) sendSpecial(code int) {
 	if code != http.StatusNoContent && code != http.StatusNotModified {
 		h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}
-	status := code
 	switch code {
 	case 494, 495, 496, 497:
-		status = http.StatusBadRequest
+		// nginx's own codes for TLS and header errors go out as 400.
+		st.errStatus = http.StatusBadRequest
+	default:
+		st.errStatus = code
 	}
-	st.w.WriteHeader(status)
+	st.w.WriteHeader(st.errStatus)
 	if st.method != http.MethodHead && len(body) > 0 {
 		_, _ = st.w.Write(body)
 	}
@@ -318,16 +335,19 @@ func (h *returnHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st.serveReturn(h.code, h.t)
 }
 
+// serveReturn is ngx_http_script_return_code: a code below 400, or any
+// code with a text (even one that expands to nothing), is sent by
+// ngx_http_send_response; other codes end the request as errors, so
+// error_page applies and 408, 444 and 499 close the connection.
 func (st *reqState) serveReturn(code int, t *template) {
-	text := t.string(st)
-	if code == 444 {
-		st.sendSpecial(444)
-		return
-	}
 	if code >= 400 && t.raw == "" {
 		st.finalize(code)
 		return
 	}
+	// ngx_http_send_response sets the status before it expands the text,
+	// so $status in the text is the code.
+	st.w.pending = code
+	text := t.string(st)
 	switch code {
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
 		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:

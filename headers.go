@@ -67,8 +67,17 @@ func lastModified(h http.Header) time.Time {
 // for $status.
 type respWriter struct {
 	http.ResponseWriter
-	st          *reqState
-	status      int
+	st     *reqState
+	status int
+	// pending is the status a content handler chose before sending it
+	// (r->headers_out.status), for $status.
+	pending int
+	// absLocation: the first Location value is nginx's own
+	// (r->headers_out.location), made absolute when sent.
+	absLocation bool
+	// addedServer holds add_header's Server values: nginx's header filter
+	// writes its own Server header first, then these.
+	addedServer []string
 	wroteHeader bool
 	bytes       int64
 }
@@ -101,8 +110,18 @@ func (w *respWriter) WriteHeader(code int) {
 	if !st.headersFiltered {
 		st.headersFilter(h, code)
 	}
+	// nginx's header filter makes its own Location absolute, after
+	// add_header has seen it as given ($sent_http_location).
+	if v := h["Location"]; w.absLocation && len(v) > 0 {
+		v[0] = st.absoluteLocation(v[0])
+	}
+	// nginx writes its own Server header unless the response already
+	// has one (from an upstream; here, from the handler).
 	if _, ok := h["Server"]; !ok {
 		h["Server"] = []string{st.signature(c)}
+	}
+	if len(w.addedServer) > 0 {
+		h["Server"] = append(h["Server"], w.addedServer...)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -111,6 +130,8 @@ func (w *respWriter) WriteHeader(code int) {
 // response with status code.
 func (st *reqState) headersFilter(h http.Header, code int) {
 	c := st.conf()
+	st.w.pending = code
+	st.w.addedServer = st.w.addedServer[:0]
 	safe := fileserve.SafeStatus(code)
 	if c.expires != nil {
 		c.expires.Apply(h, code, st.now(), lastModified(h))
@@ -122,6 +143,10 @@ func (st *reqState) headersFilter(h http.Header, code int) {
 		}
 		v := ah.value.string(st)
 		switch strings.ToLower(ah.name) {
+		case "server":
+			if v != "" {
+				st.w.addedServer = append(st.w.addedServer, v)
+			}
 		case "last-modified", "etag":
 			if v == "" {
 				delete(h, http.CanonicalHeaderKey(ah.name))

@@ -421,7 +421,7 @@ func compileRegex(pattern string, caseless bool) (*nginxRegexp, error) {
 		opts |= regexp2.IgnoreCase
 		re2src = "(?i)" + pattern
 	}
-	pcre, perr := regexp2.Compile(pattern, opts)
+	pcre, perr := regexp2.Compile(pcreNamedGroups(pattern), opts)
 	if re, err := regexp.Compile(re2src); err == nil {
 		r.re2 = re
 		r.names = re.SubexpNames()
@@ -446,6 +446,31 @@ func compileRegex(pattern string, caseless bool) (*nginxRegexp, error) {
 		}
 	}
 	return r, nil
+}
+
+// pcreNamedGroups rewrites PCRE's "(?P<name>" groups, which regexp2
+// lacks, to the equivalent "(?<name>", so that a pattern mixing them with
+// "(?'name'" (which RE2 lacks) still compiles. An escaped "\(" is left
+// alone.
+func pcreNamedGroups(p string) string {
+	if !strings.Contains(p, "(?P<") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+1 < len(p) {
+			b.WriteString(p[i : i+2])
+			i++
+			continue
+		}
+		if strings.HasPrefix(p[i:], "(?P<") {
+			b.WriteString("(?<")
+			i += len("(?P<") - 1
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
 }
 
 // groups is the number of capture groups, not counting the whole match.

@@ -225,7 +225,14 @@ func (p *Proxy) Close() error {
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := newReqState(p.srv, w, r)
 	defer st.release()
-	if target, err := uri.ParseTarget(r.RequestURI, p.srv.mergeSlashes); err != nil {
+	target, err := uri.ParseTarget(r.RequestURI, p.srv.mergeSlashes)
+	if err == nil && target.Host == "" && (r.Host != "" || r.ProtoAtLeast(1, 1)) {
+		// nginx validates the Host header as it reads it. Go's server
+		// drops the header, so an empty one is told apart from a missing
+		// one only in HTTP/1.1, where Go insists on having one.
+		_, err = uri.ValidateHost(r.Host)
+	}
+	if err != nil {
 		st.uri = r.URL.Path
 		st.finalize(http.StatusBadRequest)
 	} else {

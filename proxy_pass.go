@@ -21,7 +21,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,8 +70,10 @@ func (c *compiler) registerPool(u *UpstreamPool) {
 	if c.pools == nil {
 		c.pools = map[string]*UpstreamPool{}
 	}
-	if prev, ok := c.pools[u.name]; ok && prev != u {
-		c.errorf("", "upstream", "duplicate upstream %q", u.name)
+	if prev, ok := c.pools[u.name]; ok {
+		if prev != u {
+			c.errorf("", "upstream", "duplicate upstream %q", u.name)
+		}
 		return
 	}
 	c.pools[u.name] = u
@@ -162,10 +166,13 @@ type redirectRule struct {
 	from, to string
 }
 
-// nextUpstream is the set of proxy_next_upstream conditions.
+// nextUpstream is proxy_next_upstream: the conditions that pass a request
+// to the next server, and the tries and time allowed.
 type nextUpstream struct {
 	error, timeout, invalidHeader, nonIdempotent bool
-	statuses                                     []int
+	statuses                                     map[int]bool // http_500 …
+	tries                                        int          // 0: as many as peers
+	timeout_                                     time.Duration
 }
 
 // proxyConfSet is the raw form of the proxy directives, nil when unset.
@@ -183,6 +190,9 @@ type proxyConfSet struct {
 	passRequestHeaders *bool
 	passRequestBody    *bool
 	clientMaxBodySize  *int64
+	nextUpstream       *nextUpstream
+	nextTries          *int
+	nextTimeout        *time.Duration
 }
 
 type headerDef struct{ name, value string }
@@ -208,6 +218,9 @@ func (c proxyConfSet) inherit(p proxyConfSet) proxyConfSet {
 	inheritPtr(&c.passRequestHeaders, p.passRequestHeaders)
 	inheritPtr(&c.passRequestBody, p.passRequestBody)
 	inheritPtr(&c.clientMaxBodySize, p.clientMaxBodySize)
+	inheritPtr(&c.nextUpstream, p.nextUpstream)
+	inheritPtr(&c.nextTries, p.nextTries)
+	inheritPtr(&c.nextTimeout, p.nextTimeout)
 	return c
 }
 
@@ -223,7 +236,7 @@ func (c *compiler) compileProxyConf(l *location, s proxyConfSet) *proxyConf {
 		clientMaxBodySize:  valueOr(s.clientMaxBodySize, 1<<20),
 		redirectOff:        valueOr(s.redirectOff, false),
 		redirects:          s.redirect,
-		nextUpstream:       nextUpstream{error: true, timeout: true},
+		nextUpstream:       valueOr(s.nextUpstream, nextUpstream{error: true, timeout: true}),
 		hideHeaders:        map[string]bool{},
 	}
 	for _, h := range hiddenByDefault {
@@ -235,6 +248,8 @@ func (c *compiler) compileProxyConf(l *location, s proxyConfSet) *proxyConf {
 	for _, h := range s.hideHeaders {
 		pc.hideHeaders[strings.ToLower(h)] = true
 	}
+	pc.nextUpstream.tries = valueOr(s.nextTries, 0)
+	pc.nextUpstream.timeout_ = valueOr(s.nextTimeout, 0)
 	pc.setHeaders = make([]proxyHeader, len(s.setHeaders))
 	for i, d := range s.setHeaders {
 		pc.setHeaders[i].name = d.name
@@ -364,6 +379,66 @@ func ClientMaxBodySize(n int64) Directive {
 	})
 }
 
+// ProxyNextUpstream mirrors proxy_next_upstream (default "error",
+// "timeout"): the conditions on which a request is passed to the next
+// server — "error", "timeout", "invalid_header", "http_500", "http_502",
+// "http_503", "http_504", "http_403", "http_404", "http_429",
+// "non_idempotent" (retry POST, LOCK and PATCH too), or "off". As in
+// nginx, 403 and 404 never count as a server failure, and a status
+// condition on the last try passes that response to the client.
+func ProxyNextUpstream(conditions ...string) Directive {
+	return proxyDirective("proxy_next_upstream", func(c *proxyConfSet) error {
+		nu := nextUpstream{statuses: map[int]bool{}}
+		for _, cond := range conditions {
+			switch cond {
+			case "error":
+				nu.error = true
+			case "timeout":
+				nu.timeout = true
+			case "invalid_header":
+				nu.invalidHeader = true
+			case "non_idempotent":
+				nu.nonIdempotent = true
+			case "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429":
+				code, _ := strconv.Atoi(cond[5:])
+				nu.statuses[code] = true
+			case "off":
+				if len(conditions) > 1 {
+					return fmt.Errorf("invalid value %q", cond)
+				}
+			default:
+				return fmt.Errorf("invalid value %q", cond)
+			}
+		}
+		c.nextUpstream = &nu
+		return nil
+	})
+}
+
+// ProxyNextUpstreamTries mirrors proxy_next_upstream_tries (default 0:
+// as many tries as there are servers).
+func ProxyNextUpstreamTries(n int) Directive {
+	return proxyDirective("proxy_next_upstream_tries", func(c *proxyConfSet) error {
+		if n < 0 {
+			return fmt.Errorf("invalid value %d", n)
+		}
+		c.nextTries = &n
+		return nil
+	})
+}
+
+// ProxyNextUpstreamTimeout mirrors proxy_next_upstream_timeout (default
+// 0: unlimited), counted from the first try.
+func ProxyNextUpstreamTimeout(d time.Duration) Directive {
+	return proxyDirective("proxy_next_upstream_timeout", func(c *proxyConfSet) error {
+		if d < 0 {
+			return fmt.Errorf("invalid value %v", d)
+		}
+		c.nextTimeout = &d
+		return nil
+	})
+}
+
 // ServeHTTP proxies the request.
 func (h *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r)
@@ -399,49 +474,113 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 		return
 	}
 	head := st.buildUpstreamHead(h, body)
-	cursor := newCursor(ps)
-	var lastErr error
-	lastStatus := http.StatusBadGateway
-	for attempt := 0; attempt < cursor.tries; attempt++ {
-		p, t := cursor.next(time.Now())
+	cursor := newCursor(ps, st.balancerKey(ps.balancer))
+	if n := pc.nextUpstream.tries; n > 0 && n < cursor.tries {
+		cursor.tries = n
+	}
+	start := ps.now()
+	nu := &pc.nextUpstream
+	for {
+		p, t := cursor.next(ps.now())
 		if p == nil {
-			if attempt == 0 {
-				st.srv.proxy.logger.Error("no live upstreams", "location", st.loc.pattern, "upstream", ps.name)
-				st.attempts = append(st.attempts, upstreamAttempt{addr: ps.name, status: http.StatusBadGateway})
-			}
-			break
-		}
-		done, failure, sent, err := st.tryPeer(h, ps, p, head, body)
-		if failure == failStaleConn {
-			// Retry the same peer on a fresh connection.
-			done, failure, sent, err = st.tryPeer(h, ps, p, head, body)
-		}
-		ps.free(t, p, failure != failNone, time.Now())
-		if done {
+			// nginx: "no live upstreams"; $upstream_addr shows the group.
+			st.srv.proxy.logger.Error("no live upstreams", "location", st.loc.pattern, "upstream", ps.name)
+			st.attempts = append(st.attempts, upstreamAttempt{addr: ps.name, status: http.StatusBadGateway})
+			st.finalize(http.StatusBadGateway)
 			return
 		}
-		lastErr = err
-		lastStatus = http.StatusBadGateway
-		if failure == failTimeout {
-			lastStatus = http.StatusGatewayTimeout
+		res := st.tryPeer(h, ps, p, head, body, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
+		if res.failure == failStaleConn {
+			// A cached connection the upstream had closed does not use up
+			// a try, as in nginx: the same server on a fresh connection.
+			res = st.tryPeer(h, ps, p, head, body, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
+		}
+		// 403 and 404 pass to the next server without counting as a failure.
+		ps.free(t, p, res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.now())
+		cursor.tries--
+		if res.failure == failNone {
+			return
 		}
 		if st.r.Context().Err() != nil {
 			st.w.status = 499
 			return
 		}
-		retry := (failure == failError && pc.nextUpstream.error) || (failure == failTimeout && pc.nextUpstream.timeout)
-		if sent && !idempotent(st.method) && !pc.nextUpstream.nonIdempotent {
-			retry = false
-		}
 		st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelWarn, "upstream attempt failed",
-			slog.String("location", st.loc.pattern), slog.String("upstream", p.name), slog.Any("err", err))
-		if !retry {
-			break
+			slog.String("location", st.loc.pattern), slog.String("upstream", p.name), slog.Any("err", res.err))
+		if cursor.tries == 0 || !nu.allows(res) || timedOut(nu, start, ps.now()) ||
+			(res.sent && !idempotent(st.method) && !nu.nonIdempotent) {
+			st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, "upstream request failed",
+				slog.String("location", st.loc.pattern), slog.String("upstream", ps.name), slog.Any("err", res.err))
+			st.finalize(res.finalStatus())
+			return
 		}
 	}
-	st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, "upstream request failed",
-		slog.String("location", st.loc.pattern), slog.String("upstream", ps.name), slog.Any("err", lastErr))
-	st.finalize(lastStatus)
+}
+
+// balancerKey is what ip_hash and hash choose by: the client address
+// bytes nginx hashes (three octets of IPv4, all of IPv6), or the expanded
+// hash key.
+func (st *reqState) balancerKey(b Balancer) []byte {
+	switch b := b.(type) {
+	case ipHash:
+		ip, err := netip.ParseAddr(string(variables["remote_addr"](st, "", nil)))
+		if err != nil {
+			return nil
+		}
+		if ip.Is4() || ip.Is4In6() {
+			a := ip.Unmap().As4()
+			return a[:3]
+		}
+		a := ip.As16()
+		return a[:]
+	case *hashBalancer:
+		if b.key == nil {
+			return nil
+		}
+		return b.key.expand(st, nil)
+	}
+	return nil
+}
+
+func timedOut(nu *nextUpstream, start, now time.Time) bool {
+	return nu.timeout_ > 0 && now.Sub(start) >= nu.timeout_
+}
+
+// attemptResult is the outcome of one try.
+type attemptResult struct {
+	failure failure
+	status  int  // the upstream status that made a status condition fail
+	sent    bool // the request reached the upstream
+	err     error
+}
+
+// allows reports whether the condition of a failed try is one to retry on.
+func (nu *nextUpstream) allows(r attemptResult) bool {
+	switch r.failure {
+	case failError:
+		return nu.error
+	case failTimeout:
+		return nu.timeout
+	case failInvalidHeader:
+		return nu.invalidHeader
+	case failStatus:
+		return nu.statuses[r.status]
+	}
+	return false
+}
+
+// finalStatus is what nginx answers when it gives up after this try.
+func (r attemptResult) finalStatus() int {
+	switch r.failure {
+	case failTimeout:
+		return http.StatusGatewayTimeout
+	case failStatus:
+		switch r.status {
+		case 500, 503, 504, 403, 404, 429:
+			return r.status
+		}
+	}
+	return http.StatusBadGateway
 }
 
 func idempotent(method string) bool {
@@ -459,32 +598,42 @@ const (
 	failError
 	failTimeout
 	failInvalidHeader
+	failStatus    // a status listed in proxy_next_upstream, with tries left
 	failStaleConn // a reused keep-alive connection turned out closed
 )
 
-// tryPeer runs one attempt. done reports that a response (or an abort)
-// reached the client; otherwise failure says why the attempt failed and
-// sent whether the request reached the upstream.
-func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body *bytes.Buffer) (done bool, f failure, sent bool, err error) {
+// tryPeer runs one attempt against p. With retryStatus, a response whose
+// status is a proxy_next_upstream condition is not passed to the client
+// but reported as a failure (nginx's ngx_http_upstream_test_next, which
+// applies only while tries remain).
+func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body *bytes.Buffer, retryStatus bool) attemptResult {
 	pc := h.conf
 	p.conns.Add(1)
 	defer p.conns.Add(-1)
 	attempt := upstreamAttempt{addr: p.name}
+	fail := func(f failure, status int, sent bool, err error) attemptResult {
+		attempt.status = status
+		st.attempts = append(st.attempts, attempt)
+		return attemptResult{failure: f, status: status, sent: sent, err: err}
+	}
+	ioFailure := func(err error) attemptResult {
+		if isTimeout(err) {
+			return fail(failTimeout, http.StatusGatewayTimeout, true, err)
+		}
+		return fail(failError, http.StatusBadGateway, true, err)
+	}
 	ctx := st.r.Context()
-	uc, reused := ps.idle.get(p, time.Now())
+	uc, reused := ps.idle.get(p, ps.now())
 	if !reused {
 		d := net.Dialer{Timeout: pc.connectTimeout}
 		conn, err := d.DialContext(ctx, p.network, p.addr)
 		if err != nil {
-			attempt.status = http.StatusBadGateway
-			f = failError
 			if isTimeout(err) {
-				attempt.status, f = http.StatusGatewayTimeout, failTimeout
+				return fail(failTimeout, http.StatusGatewayTimeout, false, err)
 			}
-			st.attempts = append(st.attempts, attempt)
-			return false, f, false, err
+			return fail(failError, http.StatusBadGateway, false, err)
 		}
-		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, 4096), peer: p, created: time.Now()}
+		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, 4096), peer: p, created: ps.now()}
 	}
 	conn := uc.conn
 	keep := false
@@ -497,38 +646,35 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	defer stop()
 
 	_ = conn.SetWriteDeadline(time.Now().Add(pc.sendTimeout))
-	if _, err = conn.Write(head); err == nil && body != nil && pc.passRequestBody {
+	_, err := conn.Write(head)
+	if err == nil && body != nil && pc.passRequestBody {
 		_, err = conn.Write(body.Bytes())
 	}
 	if err != nil {
 		if reused && !isTimeout(err) {
-			return false, failStaleConn, true, err
+			return attemptResult{failure: failStaleConn, sent: true, err: err}
 		}
-		return st.attemptFailed(attempt, err, true)
+		return ioFailure(err)
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(pc.readTimeout))
 	br := uc.br
 	resp, err := h1.ReadResponse(br, 4096)
-	if errors.Is(err, h1.ErrNoStatusLine) {
+	switch {
+	case errors.Is(err, h1.ErrNoStatusLine):
 		attempt.status = http.StatusOK
 		st.attempts = append(st.attempts, attempt)
 		st.sendHTTP09(resp, br)
-		return true, failNone, true, nil
+		return attemptResult{sent: true}
+	case errors.Is(err, h1.ErrInvalidHeader) || errors.Is(err, h1.ErrHeaderTooBig):
+		return fail(failInvalidHeader, http.StatusBadGateway, true, err)
+	case err != nil && reused && !isTimeout(err):
+		// A cached connection the upstream closed meanwhile.
+		return attemptResult{failure: failStaleConn, sent: true, err: err}
+	case err != nil:
+		return ioFailure(err)
 	}
-	if err != nil {
-		if errors.Is(err, h1.ErrInvalidHeader) || errors.Is(err, h1.ErrHeaderTooBig) {
-			attempt.status = http.StatusBadGateway
-			st.attempts = append(st.attempts, attempt)
-			st.srv.proxy.logger.Error(err.Error(), "location", st.loc.pattern, "upstream", p.name)
-			st.finalize(http.StatusBadGateway)
-			return true, failInvalidHeader, true, err
-		}
-		if reused && !isTimeout(err) {
-			// A cached connection the upstream closed meanwhile does not
-			// use up a try, as in nginx.
-			return false, failStaleConn, true, err
-		}
-		return st.attemptFailed(attempt, err, true)
+	if retryStatus && pc.nextUpstream.statuses[resp.Status] && (idempotent(st.method) || pc.nextUpstream.nonIdempotent) {
+		return fail(failStatus, resp.Status, true, fmt.Errorf("upstream answered %d", resp.Status))
 	}
 	attempt.status = resp.Status
 	st.attempts = append(st.attempts, attempt)
@@ -538,21 +684,10 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 		stop()
 		if conn.SetDeadline(time.Time{}) == nil {
 			uc.requests++
-			keep = ps.idle.put(uc, time.Now())
+			keep = ps.idle.put(uc, ps.now())
 		}
 	}
-	return true, failNone, true, nil
-}
-
-func (st *reqState) attemptFailed(a upstreamAttempt, err error, sent bool) (bool, failure, bool, error) {
-	if isTimeout(err) {
-		a.status = http.StatusGatewayTimeout
-		st.attempts = append(st.attempts, a)
-		return false, failTimeout, sent, err
-	}
-	a.status = http.StatusBadGateway
-	st.attempts = append(st.attempts, a)
-	return false, failError, sent, err
+	return attemptResult{sent: true}
 }
 
 func isTimeout(err error) bool {

@@ -155,7 +155,7 @@ func (st *reqState) appendNamedCapture(d []byte, name string) []byte {
 		return d
 	}
 	for i, n := range st.capRe.names {
-		if n == name {
+		if n != "" && strings.EqualFold(n, name) { // variable names are case-insensitive
 			return st.appendCapture(d, i)
 		}
 	}
@@ -244,8 +244,9 @@ func (st *reqState) internalRedirect(newURI, args string, hasArgs bool) {
 		return
 	}
 	st.uri, st.args, st.hasArgs = newURI, args, hasArgs
+	// Captures of the last regex match survive the redirect, as in
+	// nginx: $1 still reads the old URI until another regex matches.
 	st.internal, st.addURIToAlias = true, false
-	st.caps, st.capRe = nil, nil
 	st.process()
 }
 

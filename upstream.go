@@ -48,6 +48,7 @@ type UpstreamPool struct {
 	servers   []Server
 	balancer  Balancer
 	keepalive keepaliveConf
+	clock     func() time.Time
 	err       error
 	built     atomic.Pointer[poolState]
 
@@ -120,6 +121,19 @@ func KeepaliveTime(d time.Duration) UpstreamOption {
 	}
 }
 
+// WithClock replaces the clock the pool's failure accounting reads
+// (max_fails, fail_timeout, keepalive timeouts), so that tests can move
+// time instead of waiting for it.
+func WithClock(now func() time.Time) UpstreamOption {
+	return func(u *UpstreamPool) error {
+		if now == nil {
+			return errors.New("nil clock")
+		}
+		u.clock = now
+		return nil
+	}
+}
+
 // Close drops the pool's idle keep-alive connections; the pool stays
 // usable and opens new ones on demand.
 func (u *UpstreamPool) Close() error {
@@ -166,7 +180,10 @@ type poolState struct {
 	// single: one primary and no backup, which nginx never marks failed.
 	single bool
 	idle   *connCache // nil without keepalive
+	clock  func() time.Time
 }
+
+func (ps *poolState) now() time.Time { return ps.clock() }
 
 // build resolves the pool's servers into peers, once.
 func (u *UpstreamPool) build() (*poolState, error) {
@@ -176,10 +193,16 @@ func (u *UpstreamPool) build() (*poolState, error) {
 	if u.err != nil {
 		return nil, u.err
 	}
+	if hb, ok := u.balancer.(*hashBalancer); ok && hb.err != nil {
+		return nil, fmt.Errorf("upstream %q: hash: %w", u.name, hb.err)
+	}
 	if len(u.servers) == 0 {
 		return nil, fmt.Errorf("no servers are inside upstream %q", u.name)
 	}
-	ps := &poolState{name: u.name, balancer: u.balancer}
+	ps := &poolState{name: u.name, balancer: u.balancer, clock: u.clock}
+	if ps.clock == nil {
+		ps.clock = time.Now
+	}
 	if u.keepalive.max > 0 {
 		ps.idle = newConnCache(u.keepalive)
 	}
@@ -189,6 +212,11 @@ func (u *UpstreamPool) build() (*poolState, error) {
 			return nil, err
 		}
 		if s.Backup {
+			if _, rr := u.balancer.(roundRobin); !rr {
+				if _, lc := u.balancer.(leastConn); !lc {
+					return nil, fmt.Errorf("upstream %q: balancing method does not support parameter \"backup\"", u.name)
+				}
+			}
 			ps.backup.peers = append(ps.backup.peers, peers...)
 		} else {
 			ps.primary.peers = append(ps.primary.peers, peers...)
@@ -198,6 +226,12 @@ func (u *UpstreamPool) build() (*poolState, error) {
 		return nil, fmt.Errorf("upstream %q has only backup servers", u.name)
 	}
 	ps.single = len(ps.primary.peers) == 1 && len(ps.backup.peers) == 0
+	for _, p := range ps.primary.peers {
+		ps.primary.totalWeight += p.weight
+	}
+	if ch, ok := u.balancer.(*hashBalancer); ok && ch.consistent {
+		ps.primary.points = chashPoints(ps.primary.peers)
+	}
 	if !u.built.CompareAndSwap(nil, ps) {
 		return u.built.Load(), nil
 	}
@@ -210,7 +244,7 @@ func resolvePeers(s Server) ([]*peer, error) {
 	}
 	newPeer := func(network, addr, name string) *peer {
 		p := &peer{
-			network: network, addr: addr, name: name,
+			network: network, addr: addr, name: name, server: s.Addr,
 			weight:      max(s.Weight, 1),
 			maxFails:    s.MaxFails,
 			failTimeout: s.FailTimeout,
@@ -254,6 +288,7 @@ func resolvePeers(s Server) ([]*peer, error) {
 // be copied once in use.
 type peer struct {
 	network, addr, name string
+	server              string // the server line's address, as written (consistent hash input)
 	weight              int
 	maxFails            int
 	failTimeout         time.Duration
@@ -317,15 +352,22 @@ func (ps *poolState) free(t *tier, p *peer, failed bool, now time.Time) {
 }
 
 // attemptCursor walks a pool for one request: each peer at most once,
-// primaries first, then backups, as nginx's tried bitmap does.
+// primaries first, then backups, as nginx's tried bitmap does. It also
+// carries the per-request state of the hash balancers.
 type attemptCursor struct {
 	ps         *poolState
 	tried      []bool
 	backupMode bool
 	tries      int
+
+	key        []byte // ip_hash address bytes or hash key
+	hash       uint32 // ip_hash and hash accumulators
+	hashTries  int    // nginx gives up hashing after 20 and falls back to round-robin
+	rehash     int
+	chashPoint int // consistent hash: index into the points, -1 before the first pick
 }
 
-func newCursor(ps *poolState) *attemptCursor {
+func newCursor(ps *poolState, key []byte) *attemptCursor {
 	tries := 0
 	for _, p := range ps.primary.peers {
 		if !p.down {
@@ -333,7 +375,14 @@ func newCursor(ps *poolState) *attemptCursor {
 		}
 	}
 	tries += len(ps.backup.peers)
-	return &attemptCursor{ps: ps, tried: make([]bool, max(len(ps.primary.peers), len(ps.backup.peers))), tries: tries}
+	return &attemptCursor{
+		ps:         ps,
+		tried:      make([]bool, max(len(ps.primary.peers), len(ps.backup.peers))),
+		tries:      tries,
+		key:        key,
+		hash:       89, // ip_hash's seed; hash resets it
+		chashPoint: -1,
+	}
 }
 
 func (c *attemptCursor) next(now time.Time) (*peer, *tier) {
@@ -354,7 +403,12 @@ func (c *attemptCursor) next(now time.Time) (*peer, *tier) {
 }
 
 func (c *attemptCursor) pickFrom(t *tier, now time.Time) *peer {
-	p := c.ps.balancer.pick(t, c.tried[:len(t.peers)], now)
+	b := c.ps.balancer
+	if c.backupMode {
+		// Backups always use round-robin.
+		b = roundRobin{}
+	}
+	p := b.pick(t, c, now)
 	if p == nil {
 		return nil
 	}

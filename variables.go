@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -93,21 +94,23 @@ func compileTemplate(s string, captureNames map[string]bool) (*template, error) 
 			lit = i
 			continue
 		}
-		var name string
-		if j < len(s) && s[j] == '{' {
-			end := strings.IndexByte(s[j:], '}')
-			if end < 0 {
-				return nil, fmt.Errorf("the closing bracket in %q variable is missing", s[j+1:])
+		// As ngx_http_script_compile: the name is the run of name bytes
+		// after "$" or "${"; with a bracket it must end at "}".
+		bracket := j < len(s) && s[j] == '{'
+		if bracket {
+			j++
+		}
+		k := j
+		for k < len(s) && isVarChar(s[k]) {
+			k++
+		}
+		name := s[j:k]
+		i = k
+		if bracket && j < len(s) {
+			if k == len(s) || s[k] != '}' {
+				return nil, fmt.Errorf("the closing bracket in %q variable is missing", name)
 			}
-			name = s[j+1 : j+end]
-			i = j + end + 1
-		} else {
-			k := j
-			for k < len(s) && isVarChar(s[k]) {
-				k++
-			}
-			name = s[j:k]
-			i = k
+			i++
 		}
 		lit = i
 		if name == "" {
@@ -131,13 +134,18 @@ func lookupVariable(name string, captureNames map[string]bool) (tpart, error) {
 	if get, ok := variables[lname]; ok {
 		return tpart{get: get, capture: -1}, nil
 	}
+	// Named captures are variables too, so their names are
+	// case-insensitive, and they shadow the prefixed families as nginx's
+	// declared variables do.
+	for n := range captureNames {
+		if strings.EqualFold(n, name) {
+			return tpart{arg: lname, capture: -1}, nil
+		}
+	}
 	for _, f := range variableFamilies {
 		if arg, ok := strings.CutPrefix(lname, f.prefix); ok && arg != "" {
 			return tpart{get: f.get, arg: f.normalise(arg), capture: -1}, nil
 		}
-	}
-	if captureNames[name] {
-		return tpart{arg: name, capture: -1}, nil
 	}
 	return tpart{}, fmt.Errorf("unknown %q variable", name)
 }
@@ -293,45 +301,87 @@ func varArg(st *reqState, name string, d []byte) []byte {
 	return d
 }
 
+// findArg is ngx_http_arg: an argument counts only with its "=" ("a" in
+// "a&a=2" is skipped, so $arg_a is "2"), and its value runs to the next
+// "&".
 func findArg(args, name string) (string, bool) {
 	for args != "" {
 		var pair string
 		pair, args, _ = strings.Cut(args, "&")
-		k, v, _ := strings.Cut(pair, "=")
-		if strings.EqualFold(k, name) {
-			return v, true
+		if len(pair) > len(name) && pair[len(name)] == '=' && strings.EqualFold(pair[:len(name)], name) {
+			return pair[len(name)+1:], true
 		}
 	}
 	return "", false
 }
 
-// varCookie is $cookie_NAME, matched case-insensitively across every
-// Cookie header, as nginx 1.22's cookie parser does.
+// varCookie is $cookie_NAME, looked up in every Cookie header in turn.
 func varCookie(st *reqState, name string, d []byte) []byte {
 	for _, line := range st.r.Header.Values("Cookie") {
-		for line != "" {
-			var pair string
-			pair, line, _ = strings.Cut(line, ";")
-			pair = strings.TrimLeft(pair, " ")
-			k, v, ok := strings.Cut(pair, "=")
-			if ok && strings.EqualFold(k, name) {
-				return append(d, v...)
-			}
+		if v, ok := findCookie(line, name); ok {
+			return append(d, v...)
 		}
 	}
 	return d
 }
 
-func varDocumentRoot(st *reqState, _ string, d []byte) []byte {
-	return st.loc.conf.root.expand(st, d)
+// findCookie is nginx 1.22's ngx_http_parse_multi_header_lines, quirks
+// included: items are separated by ";" or ",", spaces may surround the
+// "=", the value runs to the next ";" (a "," does not end it), and an item
+// that starts with the name but has no "=" makes the scan swallow the
+// separator after it, and so the next item ("a;a=1" has no $cookie_a).
+func findCookie(s, name string) (string, bool) {
+	for i := 0; i < len(s); {
+		if len(s)-i >= len(name) && strings.EqualFold(s[i:i+len(name)], name) {
+			i += len(name)
+			for i < len(s) && s[i] == ' ' {
+				i++
+			}
+			if i < len(s) {
+				c := s[i]
+				i++
+				if c == '=' {
+					for i < len(s) && s[i] == ' ' {
+						i++
+					}
+					end := i
+					for end < len(s) && s[end] != ';' {
+						end++
+					}
+					return s[i:end], true
+				}
+			}
+		}
+		for i < len(s) {
+			c := s[i]
+			i++
+			if c == ';' || c == ',' {
+				break
+			}
+		}
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+	}
+	return "", false
 }
 
+func varDocumentRoot(st *reqState, _ string, d []byte) []byte {
+	return st.conf().root.expand(st, d)
+}
+
+// varRealpathRoot is realpath(3) of $document_root; nginx leaves the
+// variable empty when that fails (a missing directory).
 func varRealpathRoot(st *reqState, _ string, d []byte) []byte {
-	root := string(st.loc.conf.root.expand(st, nil))
-	if real, err := evalSymlinks(root); err == nil {
-		root = real
+	root := string(st.conf().root.expand(st, nil))
+	real, err := evalSymlinks(root)
+	if err == nil {
+		real, err = filepath.Abs(real)
 	}
-	return append(d, root...)
+	if err != nil {
+		return d
+	}
+	return append(d, real...)
 }
 
 func varRequestFilename(st *reqState, _ string, d []byte) []byte {
@@ -356,11 +406,21 @@ func varMsec(st *reqState, _ string, d []byte) []byte {
 	return append(d, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 }
 
+// varStatus is ngx_http_variable_status: the error status when there is
+// one (error_page may have set it before the page is served), else the
+// status chosen or sent, else "000".
 func varStatus(st *reqState, _ string, d []byte) []byte {
-	if st.w == nil || st.w.status == 0 {
+	status := st.errStatus
+	if status == 0 && st.w != nil {
+		status = st.w.status
+		if status == 0 {
+			status = st.w.pending
+		}
+	}
+	if status == 0 {
 		return append(d, "000"...)
 	}
-	return strconv.AppendInt(d, int64(st.w.status), 10)
+	return strconv.AppendInt(d, int64(status), 10)
 }
 
 // splitAddr splits "host:port" without allocating; a value without a

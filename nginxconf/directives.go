@@ -176,6 +176,7 @@ func init() {
 		"if_modified_since":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.IfModifiedSince(d.Args[0]), nil }},
 		"max_ranges":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: maxRanges},
 		"return":                  {contexts: srvLoc, minArgs: 1, maxArgs: 2, structural: structReturn},
+		"merge_slashes":           {contexts: httpSrv, minArgs: 1, maxArgs: 1, structural: structMergeSlashes},
 
 		// proxy and upstream.
 		"proxy_pass": {contexts: locOnly, minArgs: 1, maxArgs: 1, structural: structProxyPass},
@@ -222,6 +223,17 @@ func serverTokens(d *Directive) (frontdesk.Directive, error) {
 		return frontdesk.ServerTokens(false), nil
 	}
 	return frontdesk.Directive{}, fmt.Errorf("invalid value %q", d.Args[0])
+}
+
+// structMergeSlashes records merge_slashes, a server-level option in
+// frontdesk; a server's own value comes after the http one and wins.
+func structMergeSlashes(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
+	switch d.Args[0] {
+	case "on", "off":
+		sc.server = append(sc.server, frontdesk.MergeSlashes(d.Args[0] == "on"))
+	default:
+		b.fail(d, "invalid value %q in \"merge_slashes\" directive, it must be \"on\" or \"off\"", d.Args[0])
+	}
 }
 
 func structAlias(b *builder, _ context, d *Directive, _ *scope, loc *locState) {

@@ -140,12 +140,16 @@ func (b *builder) fail(d *Directive, format string, args ...any) {
 // blocks (at http level they reach every server).
 type scope struct {
 	directives []frontdesk.Directive
+	// server holds options frontdesk has only at server level
+	// (merge_slashes), which nginx also accepts at http level.
+	server []frontdesk.Option
 }
 
 func (b *builder) block(ctx context, ds []*Directive, parent *scope, loc *locState) {
 	sc := &scope{}
 	if parent != nil {
 		sc.directives = slices.Clone(parent.directives)
+		sc.server = slices.Clone(parent.server)
 	}
 	// Servers see every http-level directive, wherever it is written.
 	for _, d := range ds {
@@ -226,7 +230,7 @@ func structHTTP(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 
 func structServer(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 	srv := &Server{File: d.File, Line: d.Line}
-	inner := &scope{directives: slices.Clone(sc.directives)}
+	inner := &scope{directives: slices.Clone(sc.directives), server: slices.Clone(sc.server)}
 	var locations []*frontdesk.LocationBlock
 	for _, c := range d.Block {
 		switch c.Name {
@@ -265,8 +269,14 @@ func structServer(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 	for _, p := range b.pools {
 		srv.Options = append(srv.Options, p)
 	}
+	srv.Options = append(srv.Options, inner.server...)
 	if len(srv.Names) > 0 {
+		// nginx's $server_name is the first name, lower-cased unless it
+		// is a regex, without a leading ".".
 		name := strings.TrimPrefix(srv.Names[0], ".")
+		if !strings.HasPrefix(name, "~") {
+			name = strings.ToLower(name)
+		}
 		srv.Options = append(srv.Options, frontdesk.ServerName(name))
 	}
 	for _, l := range locations {

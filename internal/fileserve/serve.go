@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -534,8 +535,18 @@ func copyRange(w io.Writer, body io.ReaderAt, off, n int64) {
 	if body == nil {
 		panic(http.ErrAbortHandler)
 	}
-	written, err := io.Copy(w, io.NewSectionReader(body, off, n))
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	written, err := io.CopyBuffer(w, io.NewSectionReader(body, off, n), (*buf)[:min(n, int64(len(*buf)))])
 	if err != nil || written != n {
 		panic(http.ErrAbortHandler)
 	}
 }
+
+// copyBufs holds copy buffers: io.Copy would allocate 32 KiB for every
+// response, since a SectionReader does not bound its buffer as a
+// LimitedReader does.
+var copyBufs = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}

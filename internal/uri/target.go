@@ -353,6 +353,23 @@ func parseAbsolute(raw string) (host string, at int, err error) {
 	return host, i, nil
 }
 
+// ValidateHost checks a Host header as nginx 1.22.1 does when it reads
+// one, and returns the host as nginx stores it for $host: lower-cased,
+// without port and without one trailing dot. An error wraps
+// [ErrBadRequest]: nginx answers 400 ("client sent invalid host header").
+// Empty labels ("a..b"), an empty host ("", ".", ":80"), '/' and NUL are
+// refused; anything else is accepted.
+func ValidateHost(h string) (string, error) {
+	if strings.ContainsAny(h, "/\x00") {
+		return "", badRequest("invalid host header")
+	}
+	host, ok := validateHost(h)
+	if !ok {
+		return "", badRequest("invalid host header")
+	}
+	return host, nil
+}
+
 // validateHost applies nginx 1.22.1's ngx_http_validate_host to the
 // authority of an absolute-form target (whose bytes the parser already
 // restricted): no empty label (".."), port removed, one trailing dot removed,
