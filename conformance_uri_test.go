@@ -11,10 +11,15 @@ import (
 // ngx_http_parse_complex_uri for a target.
 const showURI = `"uri=[$uri] args=[$args] is_args=[$is_args] query_string=[$query_string] request_uri=[$request_uri] host=[$host] a=[$arg_a] b=[$arg_b]\n"`
 
-// Targets that Go's net/http server answers itself, before any handler,
-// cannot agree with nginx and are not in these tables (the README lists
-// them under "Differences from nginx"): raw spaces and control bytes, and
-// escapes url.ParseRequestURI refuses ("/%", "/%2", "/%zz").
+// Requests that Go's net/http server answers or rewrites itself, before
+// any handler runs, cannot agree with nginx and are not in these tables
+// (the README lists them under "Differences from nginx"): raw spaces and
+// control bytes in the target, escapes url.ParseRequestURI refuses ("/%",
+// "/%2", "/%zz"), an origin-form target not starting with "/" ("h/p"), a
+// Host header with bytes Go refuses ("a/b", "a\b", bytes >= 0x80), an
+// empty Host header in HTTP/1.0 (Go cannot tell it from a missing one),
+// and an absolute-form target's Host header (Go drops it, so neither its
+// validation nor $http_host can follow nginx).
 func TestConformanceURI(t *testing.T) {
 	conformance.Run(t, []conformance.Case{
 		{

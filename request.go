@@ -42,7 +42,10 @@ type reqState struct {
 	// for the response being sent (before the range filter, as in nginx).
 	headersFiltered bool
 
-	errStatus int // status forced by error_page, 0 = none
+	// errStatus is r->err_status: the status of a response nginx
+	// generates, kept or replaced by error_page; it overrides whatever an
+	// error page's handler answers. 0 = none.
+	errStatus int
 	// addURIToAlias: try_files found a file in a regex location with
 	// alias, and nginx then appends $uri to the alias.
 	addURIToAlias bool

@@ -497,7 +497,7 @@ func (st *reqState) tryFiles() bool {
 		// A directory found by "name/" becomes $uri without that slash
 		// (ngx_http_try_files_handler shortens the path before testing
 		// it), so the static handler answers it with a 301.
-		if testDir {
+		if testDir && tail != "" {
 			tail = tail[:len(tail)-1]
 		}
 		switch {
@@ -506,7 +506,7 @@ func (st *reqState) tryFiles() bool {
 				st.uri, st.addURIToAlias = tail, true
 			}
 		case c.isAlias:
-			st.uri = st.uri[:c.aliasLen] + tail
+			st.uri = st.uri[:min(c.aliasLen, len(st.uri))] + tail
 		default:
 			st.uri = tail
 		}

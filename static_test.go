@@ -213,6 +213,8 @@ func FuzzStaticNeverLeavesRoot(f *testing.F) {
 		{"/vh/f.txt", "..%2foutside"},
 		{"/idx/?i=../../secret.txt", "localhost"},
 		{"/tf/..%2f..%2fsecret.txt", "localhost"},
+		{"/tfd/?f=/tfd/../secret.txt", "localhost"},
+		{"/tfd/x?f=../outside", "localhost"},
 		{"/out.txt", "localhost"},
 		{"/abs.txt", "localhost"},
 		{"/outdir/f.txt", "localhost"},
@@ -234,6 +236,7 @@ func FuzzStaticNeverLeavesRoot(f *testing.F) {
 		Location("/vh/", nil, Alias(site+"/$host/")),
 		Location("/idx/", nil, Root(site), Index("$arg_i")),
 		Location("/tf/", nil, Alias(site+"/"), TryFiles("$uri", "$uri/", "/index.html")),
+		Location("/tfd/", nil, Alias(site+"/"), TryFiles("/tfd/", "$arg_f/", "$arg_f", "=404")),
 		Location("/ai/", nil, Alias(site+"/"), Autoindex(true)),
 	)
 	require.NoError(f, err)

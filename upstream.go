@@ -51,6 +51,7 @@ type UpstreamPool struct {
 	clock     func() time.Time
 	err       error
 	built     atomic.Pointer[poolState]
+	mu        sync.Mutex // serialises building and SetServers
 
 	standalone
 }
@@ -193,20 +194,89 @@ func (u *UpstreamPool) build() (*poolState, error) {
 	if u.err != nil {
 		return nil, u.err
 	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if ps := u.built.Load(); ps != nil {
+		return ps, nil
+	}
+	ps, err := u.newState(u.servers, nil)
+	if err != nil {
+		return nil, err
+	}
+	u.built.Store(ps)
+	return ps, nil
+}
+
+// SetServers replaces the pool's servers while it serves: requests in
+// flight finish on the servers they picked, new ones see the new list.
+// A server kept across the change keeps its failure state and connection
+// count; setting Down drains it (no new requests, in-flight ones finish).
+// The hot path takes no lock for this: the pool's state is an immutable
+// snapshot swapped atomically.
+func (u *UpstreamPool) SetServers(servers []Server) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	ps, err := u.newState(servers, u.built.Load())
+	if err != nil {
+		return err
+	}
+	u.servers = servers
+	u.built.Store(ps)
+	return nil
+}
+
+// PeerState is a snapshot of one upstream server address, for tests and
+// metrics.
+type PeerState struct {
+	Addr      string
+	Backup    bool
+	Down      bool
+	Weight    int
+	Fails     int   // failures counted towards max_fails
+	Conns     int64 // requests in flight
+	Available bool  // would be chosen now (not down, failed or full)
+}
+
+// State reports every peer of the pool.
+func (u *UpstreamPool) State() ([]PeerState, error) {
+	ps, err := u.build()
+	if err != nil {
+		return nil, err
+	}
+	now := ps.now()
+	var out []PeerState
+	for _, t := range []*tier{&ps.primary, &ps.backup} {
+		t.mu.Lock()
+		for _, p := range t.peers {
+			out = append(out, PeerState{
+				Addr: p.name, Backup: t == &ps.backup, Down: p.down, Weight: p.weight,
+				Fails: p.fails, Conns: p.conns.Load(), Available: p.available(now),
+			})
+		}
+		t.mu.Unlock()
+	}
+	return out, nil
+}
+
+// newState resolves servers into a runnable snapshot, carrying over the
+// state of peers that prev already had.
+func (u *UpstreamPool) newState(servers []Server, prev *poolState) (*poolState, error) {
 	if hb, ok := u.balancer.(*hashBalancer); ok && hb.err != nil {
 		return nil, fmt.Errorf("upstream %q: hash: %w", u.name, hb.err)
 	}
-	if len(u.servers) == 0 {
+	if len(servers) == 0 {
 		return nil, fmt.Errorf("no servers are inside upstream %q", u.name)
 	}
 	ps := &poolState{name: u.name, balancer: u.balancer, clock: u.clock}
 	if ps.clock == nil {
 		ps.clock = time.Now
 	}
-	if u.keepalive.max > 0 {
+	if prev != nil {
+		ps.idle = prev.idle
+	} else if u.keepalive.max > 0 {
 		ps.idle = newConnCache(u.keepalive)
 	}
-	for _, s := range u.servers {
+	for _, s := range servers {
 		peers, err := resolvePeers(s)
 		if err != nil {
 			return nil, err
@@ -225,6 +295,10 @@ func (u *UpstreamPool) build() (*poolState, error) {
 	if len(ps.primary.peers) == 0 {
 		return nil, fmt.Errorf("upstream %q has only backup servers", u.name)
 	}
+	if prev != nil {
+		ps.primary.carryOver(&prev.primary)
+		ps.backup.carryOver(&prev.backup)
+	}
 	ps.single = len(ps.primary.peers) == 1 && len(ps.backup.peers) == 0
 	for _, p := range ps.primary.peers {
 		ps.primary.totalWeight += p.weight
@@ -232,10 +306,23 @@ func (u *UpstreamPool) build() (*poolState, error) {
 	if ch, ok := u.balancer.(*hashBalancer); ok && ch.consistent {
 		ps.primary.points = chashPoints(ps.primary.peers)
 	}
-	if !u.built.CompareAndSwap(nil, ps) {
-		return u.built.Load(), nil
-	}
 	return ps, nil
+}
+
+// carryOver gives peers that existed in old their failure state and their
+// in-flight counter, so max_fails and least_conn see through the change.
+func (t *tier) carryOver(old *tier) {
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	for _, p := range t.peers {
+		for _, q := range old.peers {
+			if q.name == p.name {
+				p.fails, p.accessed, p.checked = q.fails, q.accessed, q.checked
+				p.conns = q.conns
+				break
+			}
+		}
+	}
 }
 
 func resolvePeers(s Server) ([]*peer, error) {
@@ -258,6 +345,7 @@ func resolvePeers(s Server) ([]*peer, error) {
 			p.failTimeout = 10 * time.Second
 		}
 		p.effectiveWeight = p.weight
+		p.conns = new(atomic.Int64)
 		return p
 	}
 	if path, ok := strings.CutPrefix(s.Addr, "unix:"); ok {
@@ -302,7 +390,9 @@ type peer struct {
 	accessed        time.Time // last failure
 	checked         time.Time // last failure or probe
 
-	conns atomic.Int64
+	// conns counts requests in flight; it is shared with the same address
+	// in later snapshots (SetServers).
+	conns *atomic.Int64
 }
 
 // available is nginx's eligibility test: not down, under max_conns, and
@@ -468,7 +558,7 @@ func (cc *connCache) get(p *peer, now time.Time) (*upstreamConn, bool) {
 	defer cc.mu.Unlock()
 	for i := len(cc.idle) - 1; i >= 0; i-- {
 		uc := cc.idle[i]
-		if uc.peer != p {
+		if uc.peer.name != p.name {
 			continue
 		}
 		cc.idle = append(cc.idle[:i], cc.idle[i+1:]...)

@@ -194,8 +194,14 @@ func init() {
 		"proxy_pass_request_headers":  {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_headers", frontdesk.ProxyPassRequestHeaders)},
 		"proxy_pass_request_body":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_body", frontdesk.ProxyPassRequestBody)},
 		"client_max_body_size":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientMaxBodySize},
+		"proxy_next_upstream":         {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyNextUpstream(d.Args...), nil }},
+		"proxy_next_upstream_tries":   {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: nextUpstreamTries},
+		"proxy_next_upstream_timeout": {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyNextUpstreamTimeout)},
 		"upstream":                    {contexts: httpOnly, minArgs: 1, maxArgs: 1, block: true, structural: structUpstream},
 		"least_conn":                  {contexts: upstreamCtx},
+		"ip_hash":                     {contexts: upstreamCtx},
+		"hash":                        {contexts: upstreamCtx, minArgs: 1, maxArgs: 2},
+		"random":                      {contexts: upstreamCtx, maxArgs: 2},
 		"keepalive@upstream":          {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
 		"keepalive_requests@upstream": {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
 		"keepalive_timeout@upstream":  {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
@@ -454,6 +460,26 @@ func structUpstream(b *builder, _ context, d *Directive, _ *scope, _ *locState) 
 		switch c.Name {
 		case "least_conn":
 			opts = append(opts, frontdesk.WithBalancer(frontdesk.LeastConn()))
+		case "ip_hash":
+			opts = append(opts, frontdesk.WithBalancer(frontdesk.IPHash()))
+		case "hash":
+			switch {
+			case len(c.Args) == 1:
+				opts = append(opts, frontdesk.WithBalancer(frontdesk.Hash(c.Args[0])))
+			case c.Args[1] == "consistent":
+				opts = append(opts, frontdesk.WithBalancer(frontdesk.ConsistentHash(c.Args[0])))
+			default:
+				b.fail(c, "invalid parameter %q", c.Args[1])
+			}
+		case "random":
+			switch strings.Join(c.Args, " ") {
+			case "":
+				opts = append(opts, frontdesk.WithBalancer(frontdesk.Random()))
+			case "two", "two least_conn":
+				opts = append(opts, frontdesk.WithBalancer(frontdesk.RandomTwo()))
+			default:
+				b.fail(c, "invalid parameter %q", strings.Join(c.Args, " "))
+			}
 		case "keepalive", "keepalive_requests":
 			n, err := strconv.Atoi(c.Args[0])
 			if err != nil || n <= 0 {
@@ -528,4 +554,12 @@ func parseUpstreamServer(args []string) (frontdesk.Server, error) {
 		}
 	}
 	return s, nil
+}
+
+func nextUpstreamTries(d *Directive) (frontdesk.Directive, error) {
+	n, err := strconv.Atoi(d.Args[0])
+	if err != nil || n < 0 {
+		return frontdesk.Directive{}, fmt.Errorf("invalid value %q in %q directive", d.Args[0], d.Name)
+	}
+	return frontdesk.ProxyNextUpstreamTries(n), nil
 }

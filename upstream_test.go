@@ -1,0 +1,189 @@
+package frontdesk
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// restartable is a loopback backend that can be killed and started again
+// on the same address.
+type restartable struct {
+	t    testing.TB
+	name string
+	addr string
+	mu   sync.Mutex
+	srv  *http.Server
+	done chan struct{}
+}
+
+func newRestartable(t testing.TB, name string) *restartable {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	b := &restartable{t: t, name: name, addr: ln.Addr().String()}
+	b.serve(ln)
+	t.Cleanup(b.kill)
+	return b
+}
+
+func (b *restartable) serve(ln net.Listener) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, b.name)
+	})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	b.mu.Lock()
+	b.srv, b.done = srv, done
+	b.mu.Unlock()
+}
+
+func (b *restartable) kill() {
+	b.mu.Lock()
+	srv, done := b.srv, b.done
+	b.srv = nil
+	b.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+		<-done
+	}
+}
+
+func (b *restartable) start() bool {
+	ln, err := net.Listen("tcp", b.addr)
+	if err != nil {
+		return false // the port was taken meanwhile; stay down
+	}
+	b.serve(ln)
+	return true
+}
+
+// TestFailoverUnderLoad kills and restarts backends while a bounded load
+// runs: every request must be answered by a live backend or with 502, and
+// nothing may leak.
+func TestFailoverUnderLoad(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	a, b := newRestartable(t, "a"), newRestartable(t, "b")
+	pool := Upstream("app", []Server{{Addr: a.addr}, {Addr: b.addr}}, Keepalive(8))
+	p := MustNew(pool, Location("/", ProxyPass("http://app"), ProxyHTTPVersion("1.1"), ProxySetHeader("Connection", "")), quiet)
+	front := httptest.NewServer(p)
+	client := &http.Client{Timeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	results := make(chan string, 8*50)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				resp, err := client.Get(front.URL + "/x")
+				if err != nil {
+					results <- "transport error: " + err.Error()
+					continue
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					results <- "body error: " + err.Error()
+					continue
+				}
+				results <- fmt.Sprintf("%d %s", resp.StatusCode, body)
+			}
+		}()
+	}
+	for i := 0; i < 6; i++ {
+		victim := a
+		if i%2 == 1 {
+			victim = b
+		}
+		victim.kill()
+		victim.start()
+	}
+	wg.Wait()
+	close(results)
+	counts := map[string]int{}
+	for r := range results {
+		counts[r]++
+	}
+	for r := range counts {
+		switch {
+		case r == "200 a", r == "200 b":
+		case len(r) > 3 && r[:3] == "502":
+		default:
+			t.Errorf("unexpected outcome %q (%d times)", r, counts[r])
+		}
+	}
+	assert.Positive(t, counts["200 a"]+counts["200 b"])
+	front.Close()
+	client.CloseIdleConnections()
+	require.NoError(t, p.Close())
+	a.kill()
+	b.kill()
+}
+
+// TestSetServersWhileServing swaps the pool under load: no request fails
+// and the new servers take over.
+func TestSetServersWhileServing(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	a, b := newRestartable(t, "a"), newRestartable(t, "b")
+	pool := Upstream("app", []Server{{Addr: a.addr}})
+	p := MustNew(pool, Location("/", pool), quiet)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	seen := map[string]int{}
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				rec := httptest.NewRecorder()
+				p.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+				mu.Lock()
+				seen[fmt.Sprintf("%d %s", rec.Code, rec.Body)]++
+				mu.Unlock()
+			}
+		}()
+	}
+	require.NoError(t, pool.SetServers([]Server{{Addr: a.addr}, {Addr: b.addr}}))
+	require.NoError(t, pool.SetServers([]Server{{Addr: a.addr, Down: true}, {Addr: b.addr}}))
+	wg.Wait()
+	for k := range seen {
+		assert.Contains(t, []string{"200 a", "200 b"}, k)
+	}
+	state, err := pool.State()
+	require.NoError(t, err)
+	require.Len(t, state, 2)
+	assert.Equal(t, a.addr, state[0].Addr)
+	assert.True(t, state[0].Down)
+	assert.False(t, state[0].Available)
+	assert.True(t, state[1].Available)
+	assert.Zero(t, state[1].Conns)
+
+	rec := httptest.NewRecorder()
+	p.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	assert.Equal(t, "b", rec.Body.String(), "the drained server gets no new requests")
+	assert.Error(t, pool.SetServers(nil))
+	require.NoError(t, p.Close())
+	a.kill()
+	b.kill()
+}
+
+func TestNoLiveUpstreams(t *testing.T) {
+	pool := Upstream("app", []Server{{Addr: "127.0.0.1:1", Down: true}, {Addr: "127.0.0.1:2", Down: true}})
+	var upstreamAddr string
+	p := MustNew(pool, Location("/", pool), quiet, Observe(func(i RequestInfo) { upstreamAddr, _ = i.Variable("upstream_addr") }))
+	rec := httptest.NewRecorder()
+	p.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	assert.Equal(t, http.StatusBadGateway, rec.Code)
+	assert.Equal(t, "app", upstreamAddr, "$upstream_addr names the group when no peer is live")
+}
