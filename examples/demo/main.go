@@ -18,8 +18,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -38,15 +36,15 @@ func main() {
 
 func run(serveAddr string, out io.Writer) error {
 	served := make(chan string, 1)
-	// Two application backends, as gunicorn or node would be.
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "api backend got %s %s\n", r.Method, r.URL.RequestURI())
-	}))
-	defer api.Close()
-	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "web backend got %s\n", r.URL.Path)
-	}))
-	defer web.Close()
+	// Two application backends, as two gunicorn or node processes would be.
+	var backends []frontdesk.Server
+	for _, name := range []string{"app-1", "app-2"} {
+		b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "%s got %s %s (X-Real-IP %s)\n", name, r.Method, r.URL.RequestURI(), r.Header.Get("X-Real-IP"))
+		}))
+		defer b.Close()
+		backends = append(backends, frontdesk.Server{Addr: strings.TrimPrefix(b.URL, "http://")})
+	}
 
 	static, err := os.MkdirTemp("", "frontdesk-demo")
 	if err != nil {
@@ -67,12 +65,18 @@ func run(serveAddr string, out io.Writer) error {
 		}
 	}
 
+	app := frontdesk.Upstream("app", backends, frontdesk.Keepalive(16))
 	p, err := frontdesk.New(
+		app,
+		frontdesk.ProxyHTTPVersion("1.1"),
+		frontdesk.ProxySetHeader("Connection", ""),
+		frontdesk.ProxySetHeader("Host", "$host"),
+		frontdesk.ProxySetHeader("X-Real-IP", "$remote_addr"),
 		frontdesk.Location("= /healthz", frontdesk.Return(200, "ok\n")),
 		frontdesk.Location("^~ /static/", frontdesk.Static(static+"/", frontdesk.Types(frontdesk.MIMETypes()), frontdesk.Expires("1h"))),
-		frontdesk.Location("/api/", reverseProxy(api.URL)),
+		frontdesk.Location("/api/", frontdesk.ProxyPass("http://app/v1/")),
 		frontdesk.Location(`~ ^/old/(.*)$`, frontdesk.Return(301, "/new/$1")),
-		frontdesk.Location("/", reverseProxy(web.URL)),
+		frontdesk.Location("/", app),
 		frontdesk.AddHeader("X-Served-By", "frontdesk"),
 		frontdesk.Logger(slog.New(slog.DiscardHandler)),
 		// Report which location served each request.
@@ -94,7 +98,7 @@ func run(serveAddr string, out io.Writer) error {
 		return serveUntilInterrupted(serveAddr, p, out)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, target := range []string{"/healthz", "/static/css/site.css", "/static/", "/api/users?id=7", "/old/page", "/about", "/static/../../etc/passwd"} {
+	for _, target := range []string{"/healthz", "/static/css/site.css", "/static/", "/api/users?id=7", "/api/users?id=8", "/old/page", "/about", "/static/../../etc/passwd"} {
 		resp, err := client.Get(front.URL + target)
 		if err != nil {
 			return err
@@ -102,8 +106,8 @@ func run(serveAddr string, out io.Writer) error {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		first := strings.TrimSpace(strings.SplitN(string(body), "\n", 2)[0])
-		if len(first) > 40 {
-			first = first[:40] + "…"
+		if len(first) > 64 {
+			first = first[:64] + "…"
 		}
 		if loc := resp.Header.Get("Location"); loc != "" {
 			first = "Location: " + loc
@@ -111,14 +115,6 @@ func run(serveAddr string, out io.Writer) error {
 		fmt.Fprintf(out, "%-28s %d  location %-16q %s\n", target, resp.StatusCode, <-served, first)
 	}
 	return nil
-}
-
-func reverseProxy(target string) http.Handler {
-	u, _ := url.Parse(target)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rp.ServeHTTP(w, r)
-	})
 }
 
 func serveUntilInterrupted(addr string, h http.Handler, out io.Writer) error {
