@@ -14,9 +14,14 @@ type server struct {
 	conf         *locConf  // server-level configuration, used when no location matches
 	noMatch      *location // serves requests no location matches
 	mergeSlashes bool
-	name         string
-	signature    string
-	signatureOff string // the product alone, for server_tokens off
+	name         string   // $server_name: the first server_name
+	names        []string // every server_name, for virtual server selection
+	listens      []listenSpec
+	// explicitDefault lists the addresses this server is default_server of.
+	explicitDefault []string
+	nameRegexes     map[string]*nginxRegexp // compiled "~regex" server names
+	signature       string
+	signatureOff    string // the product alone, for server_tokens off
 }
 
 // compiler turns the declared options into immutable tables, collecting
@@ -56,20 +61,45 @@ func (c *compiler) addCaptureNames(re *nginxRegexp) {
 	}
 }
 
-func (c *compiler) compileServer() *server {
-	sb := c.sb
+// compileServer compiles one server block; parent is the http level's
+// configuration (nil when the server is the whole configuration).
+func (c *compiler) compileServer(sb *serverBuilder, parent *confSet) *server {
+	c.named = map[string]*location{}
 	srv := &server{
 		named:        c.named,
 		mergeSlashes: sb.mergeSlashes == nil || *sb.mergeSlashes,
-		name:         sb.serverName,
+		names:        sb.names,
+		listens:      sb.listens,
 		signature:    sb.signature,
+	}
+	if len(sb.names) > 0 {
+		srv.name = strings.TrimPrefix(sb.names[0], ".")
+		if !strings.HasPrefix(srv.name, "~") {
+			srv.name = strings.ToLower(srv.name)
+		}
+	}
+	if len(srv.listens) == 0 {
+		srv.listens = []listenSpec{{port: "80"}}
+	}
+	srv.nameRegexes = map[string]*nginxRegexp{}
+	for _, n := range sb.names {
+		if re, ok := strings.CutPrefix(n, "~"); ok {
+			compiled, err := compileRegex(re, false)
+			if err != nil {
+				c.errorf("", "server_name", "%v", err)
+				continue
+			}
+			// Its named captures are variables everywhere, as in nginx.
+			c.addCaptureNames(compiled)
+			srv.nameRegexes[n] = compiled
+		}
 	}
 	srv.signatureOff, _, _ = strings.Cut(sb.signature, "/")
 	c.srv = srv
 	for _, u := range sb.pools {
 		c.registerPool(u)
 	}
-	base := sb.conf.inherit(nil)
+	base := sb.conf.inherit(parent)
 	srvLoc := &location{pattern: "", kind: kindPrefix}
 	srvLoc.conf = c.compileConf(srvLoc, &base)
 	// try_files at server level applies only where no location matches:
@@ -83,9 +113,6 @@ func (c *compiler) compileServer() *server {
 		srv.locations = &level{literal: map[string]*location{}, redirects: map[string]*location{}}
 	}
 	srv.noMatch = srvLoc
-	for _, f := range c.pending {
-		f()
-	}
 	return srv
 }
 

@@ -49,7 +49,8 @@ import (
 // handlers. It is an [http.Handler], safe for concurrent use, and
 // immutable after [New].
 type Proxy struct {
-	srv      *server
+	srv      *server     // the only server, or the first
+	vhosts   *vhostTable // nil with a single server
 	logger   *slog.Logger
 	warnings []Warning
 	closers  []func() error
@@ -87,10 +88,13 @@ type serverBuilder struct {
 	locations    []*LocationBlock
 	logger       *slog.Logger
 	mergeSlashes *bool
-	serverName   string
+	names        []string
+	listens      []listenSpec
 	signature    string
 	observe      func(RequestInfo)
 	pools        []*UpstreamPool
+	vservers     []*VirtualServerBlock
+	parent       *serverBuilder // the http level, for a virtual server
 }
 
 type locBuilder struct {
@@ -118,16 +122,6 @@ func Logger(l *slog.Logger) Option {
 func MergeSlashes(on bool) Option {
 	return serverOption(func(s *serverBuilder) error {
 		s.mergeSlashes = &on
-		return nil
-	})
-}
-
-// ServerName mirrors the first name of nginx's server_name: it is
-// $server_name and the host of redirects when [ServerNameInRedirect] is
-// on. The default is empty, as in nginx.
-func ServerName(name string) Option {
-	return serverOption(func(s *serverBuilder) error {
-		s.serverName = name
 		return nil
 	})
 }
@@ -169,30 +163,67 @@ const DefaultSignature = "nginx/1.22.1"
 // directive.
 func New(opts ...Option) (*Proxy, error) {
 	sb := &serverBuilder{signature: DefaultSignature}
+	errs := sb.apply("", opts)
+	c := newCompiler(sb)
+	var servers []*server
+	if len(sb.vservers) == 0 {
+		servers = append(servers, c.compileServer(sb, nil))
+	} else {
+		if len(sb.locations) > 0 {
+			errs = append(errs, &ConfigError{Err: errors.New("locations must be inside a VirtualServer when there are virtual servers")})
+		}
+		httpConf := sb.conf.inherit(nil)
+		for i, v := range sb.vservers {
+			vb := &serverBuilder{parent: sb, mergeSlashes: sb.mergeSlashes, signature: sb.signature}
+			errs = append(errs, vb.apply(fmt.Sprintf("server #%d", i+1), v.opts)...)
+			for _, u := range vb.pools {
+				c.registerPool(u)
+			}
+			servers = append(servers, c.compileServer(vb, &httpConf))
+		}
+	}
+	for _, f := range c.pending {
+		f()
+	}
+	var vt *vhostTable
+	if len(servers) > 1 {
+		var err error
+		if vt, err = newVhostTable(servers); err != nil {
+			errs = append(errs, &ConfigError{Directive: "server_name", Err: err})
+		}
+	}
+	if err := errors.Join(append(errs, c.errs...)...); err != nil {
+		return nil, err
+	}
+	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe}
+	if p.logger == nil {
+		p.logger = slog.Default()
+	}
+	for _, srv := range servers {
+		srv.proxy = p
+	}
+	for _, u := range c.pools {
+		p.closers = append(p.closers, u.Close)
+	}
+	return p, nil
+}
+
+// apply runs options against the builder, collecting their errors.
+func (sb *serverBuilder) apply(where string, opts []Option) []error {
 	var errs []error
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
 		if err := o.applyServer(sb); err != nil {
-			errs = append(errs, asConfigError("", err))
+			err = asConfigError("", err)
+			if where != "" {
+				err = fmt.Errorf("%s: %w", where, err)
+			}
+			errs = append(errs, err)
 		}
 	}
-	c := newCompiler(sb)
-	c.errs = append(errs, c.errs...)
-	srv := c.compileServer()
-	if err := errors.Join(c.errs...); err != nil {
-		return nil, err
-	}
-	p := &Proxy{srv: srv, logger: sb.logger, warnings: c.warnings, observe: sb.observe}
-	if p.logger == nil {
-		p.logger = slog.Default()
-	}
-	srv.proxy = p
-	for _, u := range c.pools {
-		p.closers = append(p.closers, u.Close)
-	}
-	return p, nil
+	return errs
 }
 
 // MustNew is like [New] but panics on error; for examples and tests.
@@ -223,14 +254,38 @@ func (p *Proxy) Close() error {
 // ServeHTTP serves r as nginx would: it normalises the URI, selects the
 // location and runs its handler with nginx's filters around it.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	st := newReqState(p.srv, w, r)
-	defer st.release()
-	target, err := uri.ParseTarget(r.RequestURI, p.srv.mergeSlashes)
+	srv := p.srv
+	var nt *nameTable
+	if p.vhosts != nil {
+		nt = p.vhosts.choose(r)
+		srv = nt.def
+	}
+	target, err := uri.ParseTarget(r.RequestURI, srv.mergeSlashes)
+	host := target.Host
 	if err == nil && target.Host == "" && (r.Host != "" || r.ProtoAtLeast(1, 1)) {
 		// nginx validates the Host header as it reads it. Go's server
 		// drops the header, so an empty one is told apart from a missing
 		// one only in HTTP/1.1, where Go insists on having one.
-		_, err = uri.ValidateHost(r.Host)
+		host, err = uri.ValidateHost(r.Host)
+	}
+	var nameRe *nginxRegexp
+	var nameCaps []int
+	if nt != nil && err == nil {
+		if chosen, re, caps := nt.find(host); chosen != srv {
+			srv = chosen
+			if srv.mergeSlashes != nt.def.mergeSlashes {
+				target, err = uri.ParseTarget(r.RequestURI, srv.mergeSlashes)
+			}
+			nameRe, nameCaps = re, caps
+		} else {
+			nameRe, nameCaps = re, caps
+		}
+	}
+	st := newReqState(srv, w, r)
+	defer st.release()
+	if nameRe != nil {
+		// Captures of a regex server_name are variables, as in nginx.
+		st.capSubject, st.caps, st.capRe = host, nameCaps, nameRe
 	}
 	if err != nil {
 		st.uri = r.URL.Path
