@@ -13,6 +13,7 @@ type server struct {
 	named        map[string]*location
 	conf         *locConf  // server-level configuration, used when no location matches
 	noMatch      *location // serves requests no location matches
+	script       []scriptOp
 	mergeSlashes bool
 	name         string   // $server_name: the first server_name
 	names        []string // every server_name, for virtual server selection
@@ -27,18 +28,18 @@ type server struct {
 // compiler turns the declared options into immutable tables, collecting
 // every error instead of stopping at the first.
 type compiler struct {
-	sb           *serverBuilder
-	errs         []error
-	warnings     []Warning
-	named        map[string]*location
-	captureNames map[string]bool
-	srv          *server
-	pending      []func() // template compilation, run once capture names are known
-	pools        map[string]*UpstreamPool
+	sb       *serverBuilder
+	errs     []error
+	warnings []Warning
+	named    map[string]*location
+	scope    *varScope
+	srv      *server
+	pending  []func() // template compilation, run once capture names are known
+	pools    map[string]*UpstreamPool
 }
 
 func newCompiler(sb *serverBuilder) *compiler {
-	return &compiler{sb: sb, named: map[string]*location{}, captureNames: map[string]bool{}}
+	return &compiler{sb: sb, named: map[string]*location{}, scope: &varScope{captures: map[string]bool{}, set: map[string]bool{}, maps: map[string]*mapVariable{}}}
 }
 
 func (c *compiler) errorf(loc, directive, format string, args ...any) {
@@ -56,7 +57,7 @@ func (c *compiler) warn(loc, directive, format string, args ...any) {
 func (c *compiler) addCaptureNames(re *nginxRegexp) {
 	for _, n := range re.names {
 		if n != "" {
-			c.captureNames[n] = true
+			c.scope.captures[n] = true
 		}
 	}
 }
@@ -108,6 +109,9 @@ func (c *compiler) compileServer(sb *serverBuilder, parent *confSet) *server {
 	inheritable.tryFiles = nil
 	srvLoc.handler = c.bindHandler(srvLoc, nil)
 	srv.conf = srvLoc.conf
+	// The server's rewrite directives run before location selection.
+	srv.script = c.compileScript(srvLoc, sb.conf.script, &inheritable)
+	inheritable.script = nil
 	srv.locations = c.buildLevel(nil, &inheritable, sb.locations)
 	if srv.locations == nil {
 		srv.locations = &level{literal: map[string]*location{}, redirects: map[string]*location{}}
@@ -141,7 +145,7 @@ func (c *compiler) bindHandler(l *location, h http.Handler) http.Handler {
 // stores the result through dst.
 func (c *compiler) tmpl(loc *location, directive, s string, dst **template) {
 	c.later(func() {
-		t, err := compileTemplate(s, c.captureNames)
+		t, err := compileTemplate(s, c.scope)
 		if err != nil {
 			c.errorf(loc.pattern, directive, "%v", err)
 			return

@@ -66,6 +66,7 @@ type confSet struct {
 	ifModifiedSince      *string
 	maxRanges            *int
 	proxy                proxyConfSet
+	script               []scriptDef
 }
 
 // inherit fills what this level leaves unset from parent, as nginx's merge
@@ -145,6 +146,7 @@ type locConf struct {
 	ifModifiedSince      string
 	maxRanges            int
 	proxy                *proxyConf
+	script               []scriptOp
 }
 
 func valueOr[T any](p *T, def T) T {

@@ -305,11 +305,17 @@ var errorPages = func() map[int]string {
 // text is the body; a code of 400 or more without text sends nginx's
 // error page (and honours error_page); 444 closes the connection without
 // a response. The text may use nginx variables.
-func Return(code int, text string) http.Handler {
-	return &returnHandler{code: code, text: text}
+//
+// The value is both a handler (the content of a location, as in
+// Location("/old", Return(301, "/new"))) and a directive of the rewrite
+// phase, valid at server level, in a location and in [If], where it
+// answers before the location's content handler runs, as in nginx.
+func Return(code int, text string) *ReturnHandler {
+	return &ReturnHandler{code: code, text: text}
 }
 
-type returnHandler struct {
+// ReturnHandler is nginx's return; see [Return].
+type ReturnHandler struct {
 	code int
 	text string
 	t    *template
@@ -317,16 +323,27 @@ type returnHandler struct {
 	standalone
 }
 
-func (h *returnHandler) bind(c *compiler, l *location) http.Handler {
+func (h *ReturnHandler) bind(c *compiler, l *location) http.Handler {
 	if h.code < 0 || h.code > 999 {
 		c.errorf(l.pattern, "return", "invalid return code \"%d\"", h.code)
 	}
-	b := &returnHandler{code: h.code, text: h.text}
+	b := &ReturnHandler{code: h.code, text: h.text}
 	c.tmpl(l, "return", h.text, &b.t)
 	return b
 }
 
-func (h *returnHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *ReturnHandler) applyServer(s *serverBuilder) error {
+	s.conf.script = append(s.conf.script, scriptDef{kind: opReturn, ret: h})
+	return nil
+}
+
+func (h *ReturnHandler) applyLocation(l *locBuilder) error {
+	l.conf.script = append(l.conf.script, scriptDef{kind: opReturn, ret: h})
+	return nil
+}
+
+// ServeHTTP answers as the return directive does.
+func (h *ReturnHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r)
 	if st == nil || h.t == nil {
 		h.serveStandalone(h, w, r)

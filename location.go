@@ -392,8 +392,11 @@ func (c *compiler) buildLocation(parent *location, parentConf *confSet, b *Locat
 		lb.conf.aliasOwner = l
 	}
 	merged := lb.conf.inherit(parentConf)
+	script := merged.script
+	merged.script = nil
 	l.conf = c.compileConf(l, &merged)
 	l.handler = c.bindHandler(l, b.handler)
+	l.conf.script = c.compileScript(l, script, &merged)
 	if ar, ok := l.handler.(interface{ autoRedirects() bool }); ok && ar.autoRedirects() {
 		l.autoRedirect = kind == kindPrefix || kind == kindNoRegex
 	}

@@ -94,6 +94,7 @@ type serverBuilder struct {
 	observe      func(RequestInfo)
 	pools        []*UpstreamPool
 	vservers     []*VirtualServerBlock
+	maps         []*mapDef
 	parent       *serverBuilder // the http level, for a virtual server
 }
 
@@ -165,6 +166,9 @@ func New(opts ...Option) (*Proxy, error) {
 	sb := &serverBuilder{signature: DefaultSignature}
 	errs := sb.apply("", opts)
 	c := newCompiler(sb)
+	for _, m := range sb.maps {
+		c.declareMap(m)
+	}
 	var servers []*server
 	if len(sb.vservers) == 0 {
 		servers = append(servers, c.compileServer(sb, nil))

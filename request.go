@@ -48,14 +48,18 @@ type reqState struct {
 	errStatus int
 	// addURIToAlias: try_files found a file in a regex location with
 	// alias, and nginx then appends $uri to the alias.
-	addURIToAlias bool
-	errorPaged    bool // error_page already used (recursive_error_pages off)
-	requestID     string
-	proxyHost     string // $proxy_host of the proxy_pass serving the request
-	proxyPort     string
-	attempts      []upstreamAttempt
-	started       time.Time
-	scratch       []byte
+	addURIToAlias    bool
+	errorPaged       bool // error_page already used (recursive_error_pages off)
+	requestID        string
+	proxyHost        string // $proxy_host of the proxy_pass serving the request
+	proxyPort        string
+	attempts         []upstreamAttempt
+	vars             map[string]string       // set variables
+	mapCache         map[*mapVariable]string // map results, computed once
+	uriChanged       bool                    // a rewrite changed $uri: select the location again
+	rewrittenInPlace bool
+	started          time.Time
+	scratch          []byte
 }
 
 var statePool = sync.Pool{New: func() any { return &reqState{w: &respWriter{}} }}
@@ -221,23 +225,43 @@ func hostWithoutPort(h string) string {
 // process selects the location for st.uri and runs it: nginx's
 // find-config phase through the content phase.
 func (st *reqState) process() {
-	loc, rc := st.srv.locations.find(st, st.uri)
-	if rc == matchNone {
-		loc = st.srv.noMatch
-	}
-	st.loc = loc
-	if rc == matchRedirect {
-		st.redirectTo(http.StatusMovedPermanently, uri.Escape(loc.name, uri.EscapeURI), true)
+	st.loc = nil
+	if st.runScript(st.srv.script, false) == scriptAnswered {
 		return
 	}
-	if loc.internal && !st.internal {
-		st.finalize(http.StatusNotFound)
+	st.uriChanged = false
+	for {
+		loc, rc := st.srv.locations.find(st, st.uri)
+		if rc == matchNone {
+			loc = st.srv.noMatch
+		}
+		st.loc = loc
+		if rc == matchRedirect {
+			st.redirectTo(http.StatusMovedPermanently, uri.Escape(loc.name, uri.EscapeURI), true)
+			return
+		}
+		if loc.internal && !st.internal {
+			st.finalize(http.StatusNotFound)
+			return
+		}
+		switch st.runScript(loc.conf.script, true) {
+		case scriptAnswered:
+			return
+		case scriptDone, scriptLast:
+			if st.uriChanged {
+				st.uriChanged = false
+				if !st.countURIChange(st.uri) {
+					return
+				}
+				continue
+			}
+		}
+		break
+	}
+	if len(st.loc.conf.tryFiles) > 0 && !st.tryFiles() {
 		return
 	}
-	if len(loc.conf.tryFiles) > 0 && !st.tryFiles() {
-		return
-	}
-	loc.handler.ServeHTTP(st.w, st.rr)
+	st.loc.handler.ServeHTTP(st.w, st.rr)
 }
 
 // internalRedirect restarts location selection with a new URI and args,

@@ -72,7 +72,7 @@ func isVarChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
-func compileTemplate(s string, captureNames map[string]bool) (*template, error) {
+func compileTemplate(s string, scope *varScope) (*template, error) {
 	t := &template{raw: s}
 	lit := 0
 	flush := func(end int) {
@@ -116,7 +116,7 @@ func compileTemplate(s string, captureNames map[string]bool) (*template, error) 
 		if name == "" {
 			return nil, errors.New("invalid variable name")
 		}
-		p, err := lookupVariable(name, captureNames)
+		p, err := lookupVariable(name, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -129,17 +129,32 @@ func compileTemplate(s string, captureNames map[string]bool) (*template, error) 
 	return t, nil
 }
 
-func lookupVariable(name string, captureNames map[string]bool) (tpart, error) {
+// varScope is what a configuration declares beyond nginx's built-in
+// variables: named regex captures, "set" variables and "map" results.
+type varScope struct {
+	captures map[string]bool
+	set      map[string]bool
+	maps     map[string]*mapVariable
+}
+
+func lookupVariable(name string, scope *varScope) (tpart, error) {
 	lname := strings.ToLower(name)
 	if get, ok := variables[lname]; ok {
 		return tpart{get: get, capture: -1}, nil
 	}
-	// Named captures are variables too, so their names are
-	// case-insensitive, and they shadow the prefixed families as nginx's
-	// declared variables do.
-	for n := range captureNames {
-		if strings.EqualFold(n, name) {
-			return tpart{arg: lname, capture: -1}, nil
+	if scope != nil {
+		// Declared variables are case-insensitive like nginx's, and they
+		// shadow the prefixed families as nginx's declared variables do.
+		if scope.set[lname] {
+			return tpart{get: varSet, arg: lname, capture: -1}, nil
+		}
+		if m := scope.maps[lname]; m != nil {
+			return tpart{get: m.get, arg: lname, capture: -1}, nil
+		}
+		for n := range scope.captures {
+			if strings.EqualFold(n, name) {
+				return tpart{arg: lname, capture: -1}, nil
+			}
 		}
 	}
 	for _, f := range variableFamilies {

@@ -283,7 +283,7 @@ func BenchmarkTemplateExpand(b *testing.B) {
 		{"args-headers-cookies", "$arg_page|$arg_sort|$http_x_request_start|$cookie_sid", "3|asc|t=1700000000|abc123"},
 		{"captures", "/s/$section/$2.html", "/s/news/42.html"},
 	} {
-		tmpl, err := compileTemplate(bc.src, map[string]bool{"section": true})
+		tmpl, err := compileTemplate(bc.src, &varScope{captures: map[string]bool{"section": true}})
 		require.NoError(b, err)
 		require.Equal(b, bc.want, string(tmpl.expand(st, nil)))
 		b.Run(bc.name, func(b *testing.B) {
