@@ -467,9 +467,9 @@ type mapDef struct {
 
 // mapVariable is a compiled map.
 type mapVariable struct {
-	name      string
-	source    *template
-	exact     map[string]*template
+	name   string
+	source *template
+	exact  map[string]*template
 	// Pointers: value templates are compiled later into these elements.
 	wildStart []*wildValue
 	wildEnd   []*wildValue
