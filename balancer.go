@@ -194,15 +194,15 @@ func (h *hashBalancer) pick(t *tier, c *attemptCursor, now time.Time) *peer {
 		return h.pickConsistent(t, c, now)
 	}
 	for {
-		crc := crc32.NewIEEE()
+		crc := uint32(0)
 		if c.rehash > 0 {
-			crc.Write(strconv.AppendInt(nil, int64(c.rehash), 10))
+			crc = crc32.Update(crc, crc32.IEEETable, strconv.AppendInt(c.digits[:0], int64(c.rehash), 10))
 		}
-		crc.Write(c.key)
+		crc = crc32.Update(crc, crc32.IEEETable, c.key)
 		if c.rehash == 0 {
 			c.hash = 0
 		}
-		c.hash += (crc.Sum32() >> 16) & 0x7fff
+		c.hash += (crc >> 16) & 0x7fff
 		c.rehash++
 		if i := weightIndex(t, int(c.hash%uint32(t.totalWeight))); !c.tried[i] && t.peers[i].available(now) {
 			t.peers[i].selected(now)
@@ -260,13 +260,9 @@ func chashPoints(peers []*peer) []chashPoint {
 		}
 		base := append(append(append([]byte(host), 0), port...), 0, 0, 0, 0)
 		prev := uint32(0)
-		weight := 0
-		for _, q := range peers {
-			if q.server == p.server {
-				weight += q.weight
-			}
-		}
-		for j := 0; j < 160*weight; j++ {
+		// Each peer of the line adds the same chain of 160*weight points,
+		// which the de-duplication below reduces to one chain.
+		for j := 0; j < 160*p.weight; j++ {
 			binary.LittleEndian.PutUint32(base[len(base)-4:], prev)
 			prev = crc32.ChecksumIEEE(base)
 			points = append(points, chashPoint{hash: prev, server: p.server})

@@ -193,12 +193,16 @@ func BenchmarkBalancerPick(b *testing.B) {
 		name string
 		b    Balancer
 		key  []byte
+		// rehash marks every peer but the last down, so that the hash
+		// balancers draw again (and fall back to round-robin).
+		rehash bool
 	}{
-		{"round-robin", RoundRobin(), nil},
-		{"least-conn", LeastConn(), nil},
-		{"ip-hash", IPHash(), []byte{10, 1, 2}},
-		{"hash", Hash("$request_uri"), []byte("/item/42")},
-		{"consistent-hash", ConsistentHash("$request_uri"), []byte("/item/42")},
+		{"round-robin", RoundRobin(), nil, false},
+		{"least-conn", LeastConn(), nil, false},
+		{"ip-hash", IPHash(), []byte{10, 1, 2}, false},
+		{"hash", Hash("$request_uri"), []byte("/item/42"), false},
+		{"hash-rehash", Hash("$request_uri"), []byte("/item/42"), true},
+		{"consistent-hash", ConsistentHash("$request_uri"), []byte("/item/42"), false},
 	} {
 		for _, n := range []int{2, 10, 100} {
 			weights := make([]int, n)
@@ -206,6 +210,9 @@ func BenchmarkBalancerPick(b *testing.B) {
 				weights[i] = 1 + i%3
 			}
 			ps, _ := testPool(b, bal.b, weights...)
+			for _, p := range ps.primary.peers[:n-1] {
+				p.down = bal.rehash
+			}
 			c := newCursor(ps, bal.key)
 			now := time.Unix(1000, 0)
 			b.Run(fmt.Sprintf("%s/peers=%d", bal.name, n), func(b *testing.B) {

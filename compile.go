@@ -36,6 +36,10 @@ type compiler struct {
 	srv      *server
 	pending  []func() // template compilation, run once capture names are known
 	pools    map[string]*UpstreamPool
+	// implicit are the pools of literal proxy_pass addresses, by
+	// lower-case host:port: nginx shares one implicit upstream between
+	// the locations naming the same address.
+	implicit map[string]*UpstreamPool
 }
 
 func newCompiler(sb *serverBuilder) *compiler {

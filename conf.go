@@ -23,6 +23,9 @@ type Directive struct {
 
 func (d Directive) applyServer(s *serverBuilder) error { return d.run(&s.conf) }
 
+// Name is the nginx directive d mirrors, such as "proxy_set_header".
+func (d Directive) Name() string { return d.name }
+
 func (d Directive) applyLocation(l *locBuilder) error { return d.run(&l.conf) }
 
 func (d Directive) run(c *confSet) error {
@@ -66,7 +69,11 @@ type confSet struct {
 	ifModifiedSince      *string
 	maxRanges            *int
 	proxy                proxyConfSet
-	script               []scriptDef
+	req                  reqConfSet
+	realip               realipSet
+	// script holds the level's rewrite-module directives, which nginx
+	// never inherits: each level runs its own.
+	script []scriptDef
 }
 
 // inherit fills what this level leaves unset from parent, as nginx's merge
@@ -108,6 +115,8 @@ func (c confSet) inherit(parent *confSet) confSet {
 		c.types = p.types
 	}
 	c.proxy = c.proxy.inherit(p.proxy)
+	c.req = c.req.inherit(p.req)
+	c.realip = c.realip.inherit(p.realip)
 	// try_files is not inherited: nginx keeps it per location.
 	return c
 }
@@ -146,6 +155,8 @@ type locConf struct {
 	ifModifiedSince      string
 	maxRanges            int
 	proxy                *proxyConf
+	req                  reqConf
+	realip               *realipConf // nil: no set_real_ip_from applies
 	script               []scriptOp
 }
 
@@ -181,7 +192,9 @@ func (c *compiler) compileConf(l *location, s *confSet) *locConf {
 	if lc.types == nil {
 		lc.types = fileserve.BuiltinTypes()
 	}
-	lc.proxy = c.compileProxyConf(l, s.proxy)
+	lc.proxy = c.compileProxyConf(l, &s.proxy)
+	c.compileReqConf(l, s.req, &lc.req)
+	lc.realip = c.compileRealIP(l, s.realip)
 	root := "html"
 	switch {
 	case s.alias != nil:

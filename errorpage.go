@@ -214,6 +214,12 @@ func (st *reqState) sendSpecial(code int) {
 			body = append(body, msiePadding...)
 		}
 		h["Content-Type"] = []string{"text/html"}
+		// ngx_http_send_special_response: the page is no entity a
+		// client could range over or revalidate (headers an upstream
+		// left before an X-Accel-Redirect).
+		delete(h, "Accept-Ranges")
+		delete(h, "Last-Modified")
+		delete(h, "ETag")
 	} else {
 		delete(h, "Content-Type")
 	}
@@ -372,7 +378,11 @@ func (st *reqState) serveReturn(code int, t *template) {
 		return
 	}
 	h := st.w.Header()
-	h["Content-Type"] = []string{st.contentType(st.uri)}
+	// ngx_http_set_content_type keeps a type already set (by the
+	// upstream response an X-Accel-Redirect replaced).
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = []string{st.contentType(st.uri)}
+	}
 	h["Content-Length"] = []string{strconv.Itoa(len(text))}
 	st.w.WriteHeader(code)
 	if st.method != http.MethodHead && text != "" {

@@ -78,8 +78,12 @@ type respWriter struct {
 	// addedServer holds add_header's Server values: nginx's header filter
 	// writes its own Server header first, then these.
 	addedServer []string
-	wroteHeader bool
-	bytes       int64
+	// upstreamStatus: the status line is an upstream's, which nginx's
+	// header filter passes as it is, without its own rules for Last-Modified
+	// and for the headers of a 204.
+	upstreamStatus bool
+	wroteHeader    bool
+	bytes          int64
 }
 
 func (w *respWriter) WriteHeader(code int) {
@@ -97,9 +101,10 @@ func (w *respWriter) WriteHeader(code int) {
 	}
 	w.status = code
 	h := w.ResponseWriter.Header()
-	switch code {
-	case http.StatusOK, http.StatusPartialContent, http.StatusNotModified:
-	case http.StatusNoContent:
+	switch {
+	case w.upstreamStatus:
+	case code == http.StatusOK, code == http.StatusPartialContent, code == http.StatusNotModified:
+	case code == http.StatusNoContent:
 		delete(h, "Content-Type")
 		delete(h, "Content-Length")
 		delete(h, "Last-Modified")

@@ -56,6 +56,8 @@ type Proxy struct {
 	closers  []func() error
 	closed   sync.Once
 	observe  func(RequestInfo)
+	// onAttempt is OnUpstreamAttempt's callback, nil when none.
+	onAttempt func(UpstreamAttempt)
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -92,6 +94,7 @@ type serverBuilder struct {
 	listens      []listenSpec
 	signature    string
 	observe      func(RequestInfo)
+	onAttempt    func(UpstreamAttempt)
 	pools        []*UpstreamPool
 	vservers     []*VirtualServerBlock
 	maps         []*mapDef
@@ -199,7 +202,7 @@ func New(opts ...Option) (*Proxy, error) {
 	if err := errors.Join(append(errs, c.errs...)...); err != nil {
 		return nil, err
 	}
-	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe}
+	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe, onAttempt: sb.onAttempt}
 	if p.logger == nil {
 		p.logger = slog.Default()
 	}

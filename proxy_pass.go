@@ -14,7 +14,6 @@ package frontdesk
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -62,6 +61,19 @@ type proxyHandler struct {
 	hasURI    bool
 	url       string // the URL as written, for proxy_redirect default
 	conf      *proxyConf
+
+	// A URL with variables (hasVars) is evaluated per request (see
+	// evaluate); the upstream and implicit pools are where its host is
+	// looked up first.
+	hasVars  bool
+	urlTmpl  *template
+	pools    map[string]*UpstreamPool
+	implicit map[string]*UpstreamPool
+	// Set on the per-request copy of a URL with variables: the URI part
+	// is sent as it is (verbatimURI), and a host that is no pool has a
+	// pool state of its own for this request (state).
+	verbatimURI bool
+	state       *poolState
 }
 
 func (h *proxyHandler) autoRedirects() bool { return true }
@@ -81,6 +93,20 @@ func (c *compiler) registerPool(u *UpstreamPool) {
 
 func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 	ph := &proxyHandler{loc: l, url: h.raw, conf: l.conf.proxy}
+	if strings.Contains(h.raw, "$") {
+		// As in nginx, the URL is checked only once evaluated, and
+		// "proxy_redirect default" has no URL to work from.
+		ph.url, ph.hasVars = "", true
+		if c.pools == nil {
+			c.pools = map[string]*UpstreamPool{}
+		}
+		if c.implicit == nil {
+			c.implicit = map[string]*UpstreamPool{}
+		}
+		ph.pools, ph.implicit = c.pools, c.implicit
+		c.tmpl(l, "proxy_pass", h.raw, &ph.urlTmpl)
+		return ph
+	}
 	rest, ok := strings.CutPrefix(h.raw, "http://")
 	if !ok {
 		if strings.HasPrefix(h.raw, "https://") {
@@ -88,10 +114,6 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 		} else {
 			c.errorf(l.pattern, "proxy_pass", "invalid URL prefix in %q", h.raw)
 		}
-		return ph
-	}
-	if strings.Contains(h.raw, "$") {
-		c.errorf(l.pattern, "proxy_pass", "variables in proxy_pass are not implemented yet")
 		return ph
 	}
 	var host string
@@ -117,7 +139,7 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 			ph.pool = pool
 			ph.proxyHost, ph.proxyPort = host, "80"
 		} else if ph.pool == nil {
-			ph.pool = Upstream(host, []Server{{Addr: host}})
+			ph.pool = c.implicitPool(host)
 			if ph.proxyHost == "" {
 				ph.proxyHost = host
 				if hn, port, err := net.SplitHostPort(host); err == nil {
@@ -133,37 +155,60 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 				}
 			}
 		}
-		if _, err := ph.pool.build(); err != nil {
+		if _, err := ph.pool.buildWith(ph.conf.dns.system); err != nil {
 			c.errorf(l.pattern, "proxy_pass", "%v", err)
 		}
 	})
 	return ph
 }
 
+// implicitPool is the pool of a literal proxy_pass address, one per
+// address for the whole configuration, as nginx's implicit upstreams.
+func (c *compiler) implicitPool(host string) *UpstreamPool {
+	key := implicitKey(host)
+	if u := c.implicit[key]; u != nil {
+		return u
+	}
+	if c.implicit == nil {
+		c.implicit = map[string]*UpstreamPool{}
+	}
+	u := Upstream(host, []Server{{Addr: host}})
+	c.implicit[key] = u
+	return u
+}
+
+// implicitKey names an implicit pool: lower-case host and the port, 80
+// when none is written.
+func implicitKey(host string) string {
+	if strings.HasPrefix(host, "unix:") {
+		return host
+	}
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), "80")
+	}
+	return strings.ToLower(host)
+}
+
 // proxyConf holds the proxy module's directives for a location.
 type proxyConf struct {
-	setHeaders         []proxyHeader
+	setHeaders []proxyHeader
+	// ownHeaders: the canonical names proxy_set_header and nginx's own
+	// defaults send, which a client's header never overrides.
+	ownHeaders         map[string]bool
 	httpVersion        string
 	connectTimeout     time.Duration
 	sendTimeout        time.Duration
 	readTimeout        time.Duration
-	hideHeaders        map[string]bool // lower-case names not passed to the client
-	redirectOff        bool
-	redirects          []redirectRule
-	buffering          bool
+	resp               responseConf
 	passRequestHeaders bool
 	passRequestBody    bool
-	clientMaxBodySize  int64
 	nextUpstream       nextUpstream
+	dns                resolverUse
 }
 
 type proxyHeader struct {
 	name  string
 	value *template
-}
-
-type redirectRule struct {
-	from, to string
 }
 
 // nextUpstream is proxy_next_upstream: the conditions that pass a request
@@ -182,72 +227,56 @@ type proxyConfSet struct {
 	connectTimeout     *time.Duration
 	sendTimeout        *time.Duration
 	readTimeout        *time.Duration
-	hideHeaders        []string
-	passHeaders        []string
-	redirect           []redirectRule
-	redirectOff        *bool
-	buffering          *bool
+	resp               responseConfSet
 	passRequestHeaders *bool
 	passRequestBody    *bool
-	clientMaxBodySize  *int64
 	nextUpstream       *nextUpstream
 	nextTries          *int
 	nextTimeout        *time.Duration
+	dns                resolverSet
+	// setHeadersInherited: setHeaders came from an outer level;
+	// droppedHeaders: the outer names this level's own list does not
+	// repeat (both for the lint).
+	setHeadersInherited bool
+	droppedHeaders      []string
 }
 
 type headerDef struct{ name, value string }
 
 func (c proxyConfSet) inherit(p proxyConfSet) proxyConfSet {
 	if c.setHeaders == nil {
-		c.setHeaders = p.setHeaders
+		c.setHeaders, c.setHeadersInherited = p.setHeaders, p.setHeaders != nil
+	} else {
+		c.droppedHeaders = droppedHeaders(c.setHeaders, p.setHeaders)
 	}
-	if c.hideHeaders == nil {
-		c.hideHeaders = p.hideHeaders
-	}
-	if c.passHeaders == nil {
-		c.passHeaders = p.passHeaders
-	}
-	if c.redirect == nil && c.redirectOff == nil {
-		c.redirect, c.redirectOff = p.redirect, p.redirectOff
-	}
+	c.resp = c.resp.inherit(p.resp)
 	inheritPtr(&c.httpVersion, p.httpVersion)
 	inheritPtr(&c.connectTimeout, p.connectTimeout)
 	inheritPtr(&c.sendTimeout, p.sendTimeout)
 	inheritPtr(&c.readTimeout, p.readTimeout)
-	inheritPtr(&c.buffering, p.buffering)
 	inheritPtr(&c.passRequestHeaders, p.passRequestHeaders)
 	inheritPtr(&c.passRequestBody, p.passRequestBody)
-	inheritPtr(&c.clientMaxBodySize, p.clientMaxBodySize)
 	inheritPtr(&c.nextUpstream, p.nextUpstream)
 	inheritPtr(&c.nextTries, p.nextTries)
 	inheritPtr(&c.nextTimeout, p.nextTimeout)
+	c.dns = c.dns.inherit(p.dns)
 	return c
 }
 
-func (c *compiler) compileProxyConf(l *location, s proxyConfSet) *proxyConf {
+func (c *compiler) compileProxyConf(l *location, s *proxyConfSet) *proxyConf {
 	pc := &proxyConf{
 		httpVersion:        valueOr(s.httpVersion, "1.0"),
 		connectTimeout:     valueOr(s.connectTimeout, 60*time.Second),
 		sendTimeout:        valueOr(s.sendTimeout, 60*time.Second),
 		readTimeout:        valueOr(s.readTimeout, 60*time.Second),
-		buffering:          valueOr(s.buffering, true),
 		passRequestHeaders: valueOr(s.passRequestHeaders, true),
 		passRequestBody:    valueOr(s.passRequestBody, true),
-		clientMaxBodySize:  valueOr(s.clientMaxBodySize, 1<<20),
-		redirectOff:        valueOr(s.redirectOff, false),
-		redirects:          s.redirect,
 		nextUpstream:       valueOr(s.nextUpstream, nextUpstream{error: true, timeout: true}),
-		hideHeaders:        map[string]bool{},
+		resp:               c.compileResponseConf(l, &s.resp),
+		dns:                s.dns.compile(),
 	}
-	for _, h := range hiddenByDefault {
-		pc.hideHeaders[h] = true
-	}
-	for _, h := range s.passHeaders {
-		delete(pc.hideHeaders, strings.ToLower(h))
-	}
-	for _, h := range s.hideHeaders {
-		pc.hideHeaders[strings.ToLower(h)] = true
-	}
+	resp := s.resp
+	c.later(func() { pc.resp.redirects = c.redirectRules(l, resp) })
 	pc.nextUpstream.tries = valueOr(s.nextTries, 0)
 	pc.nextUpstream.timeout_ = valueOr(s.nextTimeout, 0)
 	pc.setHeaders = make([]proxyHeader, len(s.setHeaders))
@@ -255,6 +284,8 @@ func (c *compiler) compileProxyConf(l *location, s proxyConfSet) *proxyConf {
 		pc.setHeaders[i].name = d.name
 		c.tmpl(l, "proxy_set_header", d.value, &pc.setHeaders[i].value)
 	}
+	pc.ownHeaders = ownHeaderNames(s.setHeaders)
+	c.lintSetHeaders(l, s)
 	return pc
 }
 
@@ -313,50 +344,6 @@ func ProxyReadTimeout(d time.Duration) Directive {
 	return durationDirective("proxy_read_timeout", d, func(c *proxyConfSet) **time.Duration { return &c.readTimeout })
 }
 
-// ProxyHideHeader mirrors proxy_hide_header: an upstream response header
-// not passed to the client.
-func ProxyHideHeader(name string) Directive {
-	return proxyDirective("proxy_hide_header", func(c *proxyConfSet) error {
-		c.hideHeaders = append(c.hideHeaders, name)
-		return nil
-	})
-}
-
-// ProxyPassHeader mirrors proxy_pass_header: pass a header nginx hides by
-// default (Date, Server, X-Accel-*).
-func ProxyPassHeader(name string) Directive {
-	return proxyDirective("proxy_pass_header", func(c *proxyConfSet) error {
-		c.passHeaders = append(c.passHeaders, name)
-		return nil
-	})
-}
-
-// ProxyRedirect mirrors "proxy_redirect from to": an upstream Location or
-// Refresh starting with from has that prefix replaced by to. With no
-// ProxyRedirect, nginx's "default" applies: the proxy_pass URL is replaced
-// by the location's name.
-func ProxyRedirect(from, to string) Directive {
-	return proxyDirective("proxy_redirect", func(c *proxyConfSet) error {
-		c.redirect = append(c.redirect, redirectRule{from: from, to: to})
-		return nil
-	})
-}
-
-// ProxyRedirectOff mirrors "proxy_redirect off".
-func ProxyRedirectOff() Directive {
-	return proxyDirective("proxy_redirect", func(c *proxyConfSet) error {
-		off := true
-		c.redirectOff = &off
-		return nil
-	})
-}
-
-// ProxyBuffering mirrors proxy_buffering (default on). Off, or an upstream
-// "X-Accel-Buffering: no", sends every read to the client at once.
-func ProxyBuffering(on bool) Directive {
-	return proxyDirective("proxy_buffering", func(c *proxyConfSet) error { c.buffering = &on; return nil })
-}
-
 // ProxyPassRequestHeaders mirrors proxy_pass_request_headers (default on).
 func ProxyPassRequestHeaders(on bool) Directive {
 	return proxyDirective("proxy_pass_request_headers", func(c *proxyConfSet) error { c.passRequestHeaders = &on; return nil })
@@ -365,18 +352,6 @@ func ProxyPassRequestHeaders(on bool) Directive {
 // ProxyPassRequestBody mirrors proxy_pass_request_body (default on).
 func ProxyPassRequestBody(on bool) Directive {
 	return proxyDirective("proxy_pass_request_body", func(c *proxyConfSet) error { c.passRequestBody = &on; return nil })
-}
-
-// ClientMaxBodySize mirrors client_max_body_size (default 1 MiB; 0 means
-// no limit): larger request bodies are answered 413.
-func ClientMaxBodySize(n int64) Directive {
-	return proxyDirective("client_max_body_size", func(c *proxyConfSet) error {
-		if n < 0 {
-			return fmt.Errorf("invalid value %d", n)
-		}
-		c.clientMaxBodySize = &n
-		return nil
-	})
 }
 
 // ProxyNextUpstream mirrors proxy_next_upstream (default "error",
@@ -446,54 +421,57 @@ func (h *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
 		return
 	}
+	if h.urlTmpl != nil {
+		var status int
+		if h, status = h.evaluate(st); status != 0 {
+			st.finalize(status)
+			return
+		}
+	}
 	st.proxyHost, st.proxyPort = h.proxyHost, h.proxyPort
 	st.serveProxy(h)
 }
 
-// upstreamAttempt is one try of a request against one peer, for the
-// $upstream_* variables.
-type upstreamAttempt struct {
-	addr   string
-	status int
-}
-
 func (st *reqState) serveProxy(h *proxyHandler) {
 	pc := h.conf
-	body, status := st.readBody(pc)
+	body, status := st.readRequestBody(pc)
 	if status != 0 {
 		st.finalize(status)
 		return
 	}
-	if body != nil {
-		defer bodyPool.Put(body)
+	ps := h.state
+	if ps == nil {
+		var err error
+		if ps, err = h.pool.current(); err != nil {
+			st.srv.proxy.logger.Error("upstream unavailable", "location", st.loc.pattern, "err", err)
+			st.finalize(http.StatusBadGateway)
+			return
+		}
 	}
-	ps, err := h.pool.build()
-	if err != nil {
-		st.srv.proxy.logger.Error("upstream unavailable", "location", st.loc.pattern, "err", err)
-		st.finalize(http.StatusBadGateway)
-		return
-	}
-	head := st.buildUpstreamHead(h, body)
+	head, ub := st.buildUpstreamHead(h, body)
 	cursor := newCursor(ps, st.balancerKey(ps.balancer))
 	if n := pc.nextUpstream.tries; n > 0 && n < cursor.tries {
 		cursor.tries = n
 	}
 	start := ps.now()
 	nu := &pc.nextUpstream
+	st.upstreamGroup++
 	for {
 		p, t := cursor.next(ps.now())
 		if p == nil {
 			// nginx: "no live upstreams"; $upstream_addr shows the group.
 			st.srv.proxy.logger.Error("no live upstreams", "location", st.loc.pattern, "upstream", ps.name)
-			st.attempts = append(st.attempts, upstreamAttempt{addr: ps.name, status: http.StatusBadGateway})
+			a := st.newAttempt(ps.name)
+			a.status = http.StatusBadGateway
+			st.recordAttempt(h, a, errors.New("no live upstreams"))
 			st.finalize(http.StatusBadGateway)
 			return
 		}
-		res := st.tryPeer(h, ps, p, head, body, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
-		if res.failure == failStaleConn {
+		res := st.tryPeer(h, ps, p, head, ub, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
+		if res.failure == failStaleConn && ub.replayable() {
 			// A cached connection the upstream had closed does not use up
 			// a try, as in nginx: the same server on a fresh connection.
-			res = st.tryPeer(h, ps, p, head, body, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
+			res = st.tryPeer(h, ps, p, head, ub, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
 		}
 		// 403 and 404 pass to the next server without counting as a failure.
 		ps.free(t, p, res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.now())
@@ -508,7 +486,7 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 		st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelWarn, "upstream attempt failed",
 			slog.String("location", st.loc.pattern), slog.String("upstream", p.name), slog.Any("err", res.err))
 		if cursor.tries == 0 || !nu.allows(res) || timedOut(nu, start, ps.now()) ||
-			(res.sent && !idempotent(st.method) && !nu.nonIdempotent) {
+			(res.sent && !idempotent(st.method) && !nu.nonIdempotent) || !ub.replayable() {
 			st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, "upstream request failed",
 				slog.String("location", st.loc.pattern), slog.String("upstream", ps.name), slog.Any("err", res.err))
 			st.finalize(res.finalStatus())
@@ -606,14 +584,14 @@ const (
 // status is a proxy_next_upstream condition is not passed to the client
 // but reported as a failure (nginx's ngx_http_upstream_test_next, which
 // applies only while tries remain).
-func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body *bytes.Buffer, retryStatus bool) attemptResult {
+func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body upstreamBody, retryStatus bool) attemptResult {
 	pc := h.conf
 	p.conns.Add(1)
 	defer p.conns.Add(-1)
-	attempt := upstreamAttempt{addr: p.name}
+	attempt := st.newAttempt(p.name)
 	fail := func(f failure, status int, sent bool, err error) attemptResult {
 		attempt.status = status
-		st.attempts = append(st.attempts, attempt)
+		st.recordAttempt(h, attempt, err)
 		return attemptResult{failure: f, status: status, sent: sent, err: err}
 	}
 	ioFailure := func(err error) attemptResult {
@@ -635,6 +613,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 		}
 		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, 4096), peer: p, created: ps.now()}
 	}
+	attempt.connect = time.Since(attempt.start)
 	conn := uc.conn
 	keep := false
 	defer func() {
@@ -645,10 +624,13 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	_ = conn.SetWriteDeadline(time.Now().Add(pc.sendTimeout))
-	_, err := conn.Write(head)
-	if err == nil && body != nil && pc.passRequestBody {
-		_, err = conn.Write(body.Bytes())
+	err := body.send(conn, head, pc.sendTimeout)
+	if ce := (*clientBodyError)(nil); errors.As(err, &ce) {
+		// The client's body failed while it was streamed: nginx ends
+		// the request with the client's error, not the upstream's.
+		st.bodyDiscarded = true
+		st.finalize(ce.status)
+		return attemptResult{sent: true}
 	}
 	if err != nil {
 		if reused && !isTimeout(err) {
@@ -662,7 +644,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	switch {
 	case errors.Is(err, h1.ErrNoStatusLine):
 		attempt.status = http.StatusOK
-		st.attempts = append(st.attempts, attempt)
+		st.recordAttempt(h, attempt, nil)
 		st.sendHTTP09(resp, br)
 		return attemptResult{sent: true}
 	case errors.Is(err, h1.ErrInvalidHeader) || errors.Is(err, h1.ErrHeaderTooBig):
@@ -673,14 +655,13 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	case err != nil:
 		return ioFailure(err)
 	}
+	attempt.header = time.Since(attempt.start)
 	if retryStatus && pc.nextUpstream.statuses[resp.Status] && (idempotent(st.method) || pc.nextUpstream.nonIdempotent) {
 		return fail(failStatus, resp.Status, true, fmt.Errorf("upstream answered %d", resp.Status))
 	}
 	attempt.status = resp.Status
 	st.attempts = append(st.attempts, attempt)
-	st.sendUpstreamResponse(h, resp, br, conn)
-	// Reached only when the body was read to its end.
-	if ps.idle != nil && pc.httpVersion == "1.1" && resp.Major == 1 && resp.Minor == 1 && !resp.Close && br.Buffered() == 0 {
+	if st.sendUpstreamResponse(h, resp, br, conn) && ps.idle != nil && pc.httpVersion == "1.1" && resp.Major == 1 && resp.Minor == 1 && !resp.Close && br.Buffered() == 0 {
 		stop()
 		if conn.SetDeadline(time.Time{}) == nil {
 			uc.requests++

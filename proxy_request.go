@@ -1,88 +1,654 @@
 package frontdesk
 
 // The request side of proxy_pass: the request line, the headers and the
-// body nginx sends upstream (ngx_http_proxy_create_request).
+// body nginx sends upstream (ngx_http_proxy_create_request), and the
+// client body as nginx's core reads it (ngx_http_read_client_request_body).
+//
+// Headers: the proxy_set_header lines in configuration order, then
+// nginx's own defaults that no proxy_set_header names (Host: $proxy_host,
+// Connection: close, Content-Length or Transfer-Encoding for the body;
+// TE, Keep-Alive, Expect and Upgrade are never sent), lines whose value is
+// empty being left out; then the client's headers, except those the two
+// lists name. nginx keeps the client's header order and spelling;
+// net/http does not (see clientHeaderOrder).
+//
+// Body: client_max_body_size is checked against Content-Length when the
+// location is chosen (413 before anything is read) and while a chunked
+// body is read. The body is read whole before the upstream is contacted
+// (proxy_request_buffering on), in memory up to client_body_buffer_size and
+// in a temporary file beyond, so that every attempt sends the same bytes; a
+// chunked body goes upstream de-chunked with a Content-Length. With
+// proxy_request_buffering off it is streamed as it arrives, re-chunked for
+// an HTTP/1.1 upstream; a chunked body for an HTTP/1.0 upstream is still
+// buffered, as nginx does.
 
 import (
-	"bytes"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
 	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// readBody buffers the client's request body, answering 413 past
-// client_max_body_size as nginx does (from Content-Length before reading,
-// or while reading a chunked body).
-func (st *reqState) readBody(pc *proxyConf) (*bytes.Buffer, int) {
-	r := st.r
-	if r.ContentLength > 0 && pc.clientMaxBodySize > 0 && r.ContentLength > pc.clientMaxBodySize {
-		return nil, http.StatusRequestEntityTooLarge
-	}
-	if r.Body == nil || r.Body == http.NoBody || (r.ContentLength == 0 && len(r.TransferEncoding) == 0) {
-		return nil, 0
-	}
-	buf := bodyPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	limit := pc.clientMaxBodySize
-	var src io.Reader = r.Body
-	if limit > 0 {
-		src = io.LimitReader(r.Body, limit+1)
-	}
-	if _, err := buf.ReadFrom(src); err != nil {
-		bodyPool.Put(buf)
-		return nil, http.StatusBadRequest
-	}
-	if limit > 0 && int64(buf.Len()) > limit {
-		bodyPool.Put(buf)
-		return nil, http.StatusRequestEntityTooLarge
-	}
-	return buf, 0
+// reqConfSet holds the raw request-side directives of one level: the
+// core module's client body settings and header parsing switches, and the
+// proxy module's request rewriting. nil is "unset at this level".
+type reqConfSet struct {
+	clientMaxBodySize    *int64
+	clientBodyBufferSize *int64
+	clientBodyTempPath   *string
+	requestBuffering     *bool
+	setBody              *string
+	method               *string
+	underscoresInHeaders *bool // server level only
+	ignoreInvalidHeaders *bool // server level only
 }
 
-// buildUpstreamHead renders the request line and headers nginx would send.
-func (st *reqState) buildUpstreamHead(h *proxyHandler, body *bytes.Buffer) []byte {
+func (s reqConfSet) inherit(p reqConfSet) reqConfSet {
+	inheritPtr(&s.clientMaxBodySize, p.clientMaxBodySize)
+	inheritPtr(&s.clientBodyBufferSize, p.clientBodyBufferSize)
+	inheritPtr(&s.clientBodyTempPath, p.clientBodyTempPath)
+	inheritPtr(&s.requestBuffering, p.requestBuffering)
+	inheritPtr(&s.setBody, p.setBody)
+	inheritPtr(&s.method, p.method)
+	inheritPtr(&s.underscoresInHeaders, p.underscoresInHeaders)
+	inheritPtr(&s.ignoreInvalidHeaders, p.ignoreInvalidHeaders)
+	return s
+}
+
+// reqConf is the compiled request-side configuration of a location.
+type reqConf struct {
+	clientMaxBodySize    int64 // 0: no limit
+	clientBodyBufferSize int64
+	clientBodyTempPath   string // "": os.TempDir()
+	requestBuffering     bool
+	setBody              *template // nil: proxy_set_body unset
+	method               *template // nil: the client's method
+	underscoresInHeaders bool
+	ignoreInvalidHeaders bool
+}
+
+// Defaults of the client body directives.
+const (
+	defaultClientMaxBodySize = 1 << 20
+	// defaultClientBodyBufferSize is nginx's two memory pages on x86-64.
+	defaultClientBodyBufferSize = 8 << 10
+)
+
+func (c *compiler) compileReqConf(l *location, s reqConfSet, rc *reqConf) {
+	*rc = reqConf{
+		clientMaxBodySize:    valueOr(s.clientMaxBodySize, defaultClientMaxBodySize),
+		clientBodyBufferSize: valueOr(s.clientBodyBufferSize, defaultClientBodyBufferSize),
+		clientBodyTempPath:   valueOr(s.clientBodyTempPath, ""),
+		requestBuffering:     valueOr(s.requestBuffering, true),
+		underscoresInHeaders: valueOr(s.underscoresInHeaders, false),
+		ignoreInvalidHeaders: valueOr(s.ignoreInvalidHeaders, true),
+	}
+	if s.setBody != nil {
+		c.tmpl(l, "proxy_set_body", *s.setBody, &rc.setBody)
+	}
+	if s.method != nil {
+		c.tmpl(l, "proxy_method", *s.method, &rc.method)
+	}
+}
+
+func reqDirective(name string, f func(*reqConfSet) error) Directive {
+	return directive(name, func(c *confSet) error { return f(&c.req) })
+}
+
+// ClientMaxBodySize mirrors client_max_body_size (default 1 MiB; 0 means
+// no limit): a request whose Content-Length is larger is answered 413 as
+// soon as its location is chosen, before its body is read, whatever the
+// location serves; a chunked body is stopped with 413 once it grows past
+// the limit while it is read.
+func ClientMaxBodySize(n int64) Directive {
+	return reqDirective("client_max_body_size", func(c *reqConfSet) error {
+		if n < 0 {
+			return fmt.Errorf("invalid value %d", n)
+		}
+		c.clientMaxBodySize = &n
+		return nil
+	})
+}
+
+// ClientBodyBufferSize mirrors client_body_buffer_size (default 8 KiB):
+// a request body up to this size is kept in memory, a larger one is
+// written to a temporary file in [ClientBodyTempPath], removed when the
+// request ends.
+func ClientBodyBufferSize(n int64) Directive {
+	return reqDirective("client_body_buffer_size", func(c *reqConfSet) error {
+		if n <= 0 {
+			return fmt.Errorf("invalid value %d", n)
+		}
+		c.clientBodyBufferSize = &n
+		return nil
+	})
+}
+
+// ClientBodyTempPath mirrors client_body_temp_path: the directory for
+// request bodies larger than [ClientBodyBufferSize], created when first
+// needed. The default is [os.TempDir]. nginx's subdirectory levels are
+// not reproduced: the files are created in dir itself.
+func ClientBodyTempPath(dir string) Directive {
+	return reqDirective("client_body_temp_path", func(c *reqConfSet) error {
+		if dir == "" {
+			return errors.New("empty path")
+		}
+		c.clientBodyTempPath = &dir
+		return nil
+	})
+}
+
+// ProxyRequestBuffering mirrors proxy_request_buffering (default on). Off,
+// the request body is sent upstream as it arrives, and a request whose
+// body was partly sent is not retried on another server. A chunked body
+// is then sent chunked to an HTTP/1.1 upstream ([ProxyHTTPVersion]); an
+// HTTP/1.0 upstream still gets it buffered, with a Content-Length, as
+// nginx does. [ProxySetBody] and [ProxyPassRequestBody] off also keep it
+// buffered.
+func ProxyRequestBuffering(on bool) Directive {
+	return reqDirective("proxy_request_buffering", func(c *reqConfSet) error { c.requestBuffering = &on; return nil })
+}
+
+// ProxySetBody mirrors proxy_set_body: the body sent upstream instead of
+// the client's, with variables, and its length as Content-Length (sent
+// even for a GET).
+func ProxySetBody(value string) Directive {
+	return reqDirective("proxy_set_body", func(c *reqConfSet) error { c.setBody = &value; return nil })
+}
+
+// ProxyMethod mirrors proxy_method: the method sent upstream instead of
+// the client's, with variables.
+func ProxyMethod(method string) Directive {
+	return reqDirective("proxy_method", func(c *reqConfSet) error {
+		if method == "" {
+			return errors.New("empty method")
+		}
+		c.method = &method
+		return nil
+	})
+}
+
+// UnderscoresInHeaders mirrors underscores_in_headers (default off): with
+// it off, a client header whose name contains "_" is ignored as invalid
+// (see [IgnoreInvalidHeaders]): it is not passed upstream, and $http_NAME
+// does not see it.
+func UnderscoresInHeaders(on bool) Option {
+	return serverOption(func(s *serverBuilder) error { s.conf.req.underscoresInHeaders = &on; return nil })
+}
+
+// IgnoreInvalidHeaders mirrors ignore_invalid_headers (default on): a
+// client header whose name has bytes other than letters, digits and "-"
+// (and "_" with [UnderscoresInHeaders] on) is ignored, as if not sent.
+// Off, such headers are kept. Names net/http itself refuses (those that
+// are not HTTP tokens) are answered 400 by net/http before frontdesk sees
+// the request.
+func IgnoreInvalidHeaders(on bool) Option {
+	return serverOption(func(s *serverBuilder) error { s.conf.req.ignoreInvalidHeaders = &on; return nil })
+}
+
+// filterClientHeaders drops the header lines nginx ignores when it parses
+// a request (ngx_http_parse_header_line with ignore_invalid_headers on).
+// net/http parsed the request already, so the lines are removed from a
+// shallow copy; a request that has none is returned as it is, without
+// allocating.
+func filterClientHeaders(rc *reqConf, r *http.Request) *http.Request {
+	if !rc.ignoreInvalidHeaders {
+		return r
+	}
+	invalid := false
+	for name := range r.Header {
+		if !validHeaderName(name, rc.underscoresInHeaders) {
+			invalid = true
+			break
+		}
+	}
+	if !invalid {
+		return r
+	}
+	h := make(http.Header, len(r.Header))
+	for name, v := range r.Header {
+		if validHeaderName(name, rc.underscoresInHeaders) {
+			h[name] = v
+		}
+	}
+	r2 := r.WithContext(r.Context())
+	r2.Header = h
+	return r2
+}
+
+// validHeaderName reports whether nginx's header parser accepts name:
+// letters, digits, "-", and "_" when underscores are allowed.
+func validHeaderName(name string, underscores bool) bool {
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-':
+		case c == '_' && underscores:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// bodyTooLarge is the check nginx's find-config phase makes for every
+// location: a Content-Length beyond the location's client_max_body_size.
+// A body already discarded by an error response is not checked again.
+func (st *reqState) bodyTooLarge() bool {
+	limit := st.loc.conf.req.clientMaxBodySize
+	if limit == 0 || st.r.ContentLength <= limit || st.bodyDiscarded {
+		return false
+	}
+	// nginx discards the body to send the 413; an error page served
+	// afterwards sees none.
+	st.bodyDiscarded = true
+	return true
+}
+
+// requestBody is the client's request body as read for proxy_pass. A
+// buffered body is in memory (up to client_body_buffer_size) or in a
+// temporary file, and can be read again from the start for every attempt:
+// it is an [io.ReaderAt] of Size bytes. An unbuffered one
+// (proxy_request_buffering off) is the client's stream, sent once.
+//
+// length is nginx's r->headers_in.content_length_n: the body's length,
+// -1 when the request has none, also kept when the body is not passed.
+type requestBody struct {
+	length int64
+	mem    []byte
+	file   *os.File
+	size   int64 // bytes in mem or file
+	// stream is the client's body for an unbuffered proxy_pass; chunked
+	// says it has no Content-Length.
+	stream  io.Reader
+	chunked bool
+	limit   int64 // client_max_body_size for a chunked stream, 0 none
+	sent    bool  // stream consumed: the body cannot be sent again
+	// trailer is the client's Trailer header, which net/http moves out
+	// of the header map (and fills with every trailer once the body is
+	// read, declared or not).
+	trailer string
+}
+
+var requestBodyPool = sync.Pool{New: func() any { return new(requestBody) }}
+
+// maxPooledBody bounds the memory a pooled body keeps between requests.
+const maxPooledBody = 64 << 10
+
+// Size is the number of bytes of a buffered body.
+func (b *requestBody) Size() int64 { return b.size }
+
+// ReadAt reads a buffered body from offset off.
+func (b *requestBody) ReadAt(p []byte, off int64) (int, error) {
+	if b.file != nil {
+		if off >= b.size {
+			return 0, io.EOF
+		}
+		if rest := b.size - off; int64(len(p)) > rest {
+			n, err := b.file.ReadAt(p[:rest], off)
+			if err == nil {
+				err = io.EOF
+			}
+			return n, err
+		}
+		return b.file.ReadAt(p, off)
+	}
+	if off >= int64(len(b.mem)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.mem[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// release removes the temporary file and returns the body to the pool.
+func (b *requestBody) release() {
+	if b.file != nil {
+		name := b.file.Name()
+		b.file.Close()
+		os.Remove(name)
+	}
+	mem := b.mem[:0]
+	if cap(mem) > maxPooledBody {
+		mem = nil
+	}
+	*b = requestBody{mem: mem}
+	requestBodyPool.Put(b)
+}
+
+// clientBodyError ends a request whose body could not be read: 413 past
+// client_max_body_size, 400 for a malformed or truncated body.
+type clientBodyError struct {
+	status int
+	err    error
+}
+
+func (e *clientBodyError) Error() string { return "client body: " + e.err.Error() }
+func (e *clientBodyError) Unwrap() error { return e.err }
+
+var errBodyTooLarge = errors.New("client intended to send too large chunked body")
+
+// readRequestBody reads the client body for a proxy_pass as
+// ngx_http_read_client_request_body does, or returns the one an earlier
+// proxy_pass of this request read (an error page after a failed
+// attempt). A status other than 0 ends the request.
+func (st *reqState) readRequestBody(pc *proxyConf) (*requestBody, int) {
+	if b := st.body; b != nil {
+		if b.sent {
+			// A streamed body is gone once sent: what follows sees an
+			// empty one rather than waiting for bytes that never come.
+			b.stream, b.chunked, b.length = nil, false, 0
+		}
+		return b, 0
+	}
+	b := requestBodyPool.Get().(*requestBody)
+	b.length = -1
+	st.body = b
+	r := st.r
+	if len(r.Trailer) > 0 {
+		b.trailer = trailerNames(r.Trailer)
+	}
+	chunked := r.ContentLength < 0
+	hasBody := chunked || r.ContentLength > 0
+	switch {
+	case st.bodyDiscarded || st.errStatus != 0:
+		// An error response discarded the body, and the discarding
+		// counted it down to nothing.
+		if hasBody {
+			b.length = 0
+		}
+		return b, 0
+	case !hasBody:
+		if _, ok := r.Header["Content-Length"]; ok {
+			b.length = 0
+		}
+		st.expectContinue()
+		return b, 0
+	}
+	rc := &st.loc.conf.req
+	if !rc.requestBuffering && rc.setBody == nil && pc.passRequestBody && (!chunked || pc.httpVersion == "1.1") {
+		b.stream, b.chunked, b.length = r.Body, chunked, r.ContentLength
+		if chunked {
+			b.limit = rc.clientMaxBodySize
+		}
+		return b, 0
+	}
+	if err := b.buffer(r.Body, r.ContentLength, rc); err != nil {
+		var ce *clientBodyError
+		if errors.As(err, &ce) {
+			st.bodyDiscarded = true
+			return b, ce.status
+		}
+		st.srv.proxy.logger.Error("reading client request body", "location", st.loc.pattern, "err", err)
+		return b, http.StatusInternalServerError
+	}
+	b.length = b.size
+	return b, 0
+}
+
+// expectContinue answers "Expect: 100-continue" for a request without a
+// body: nginx sends "100 Continue" whenever it starts reading a body, and
+// net/http does so itself only for a body it is asked to read.
+func (st *reqState) expectContinue() {
+	r := st.r
+	if r.ProtoAtLeast(1, 1) && len(r.Header["Expect"]) > 0 && strings.EqualFold(r.Header["Expect"][0], "100-continue") {
+		st.w.WriteHeader(http.StatusContinue)
+	}
+}
+
+// buffer reads the whole body: n bytes for a Content-Length, or a chunked
+// body up to rc's limit.
+func (b *requestBody) buffer(src io.Reader, n int64, rc *reqConf) error {
+	limit := rc.clientMaxBodySize
+	if n >= 0 {
+		// Content-Length was checked against the limit before.
+		if n <= rc.clientBodyBufferSize {
+			b.mem = slices.Grow(b.mem[:0], int(n))[:n]
+			if _, err := io.ReadFull(src, b.mem); err != nil {
+				return &clientBodyError{status: http.StatusBadRequest, err: err}
+			}
+			b.size = n
+			return nil
+		}
+		return b.spill(src, n, rc)
+	}
+	// Chunked: read into memory up to the buffer size, and spill the rest.
+	b.mem = b.mem[:0]
+	for int64(len(b.mem)) <= rc.clientBodyBufferSize {
+		if len(b.mem) == cap(b.mem) {
+			b.mem = slices.Grow(b.mem, min(max(512, cap(b.mem)), int(rc.clientBodyBufferSize)+1-len(b.mem)))
+		}
+		m, err := src.Read(b.mem[len(b.mem):cap(b.mem)])
+		b.mem = b.mem[:len(b.mem)+m]
+		if limit > 0 && int64(len(b.mem)) > limit {
+			return &clientBodyError{status: http.StatusRequestEntityTooLarge, err: errBodyTooLarge}
+		}
+		if err == io.EOF {
+			b.size = int64(len(b.mem))
+			return nil
+		}
+		if err != nil {
+			return &clientBodyError{status: http.StatusBadRequest, err: err}
+		}
+	}
+	return b.spill(src, -1, rc)
+}
+
+// spill writes the body to a temporary file: what is in memory, then the
+// rest of src (n more bytes, or up to EOF when n < 0, within the limit).
+func (b *requestBody) spill(src io.Reader, n int64, rc *reqConf) error {
+	dir := rc.clientBodyTempPath
+	if dir == "" {
+		dir = os.TempDir()
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "frontdesk-body-")
+	if err != nil {
+		return err
+	}
+	b.file = f
+	if _, err := f.Write(b.mem); err != nil {
+		return err
+	}
+	read := int64(len(b.mem))
+	b.mem = b.mem[:0]
+	if n >= 0 {
+		_, err = io.CopyN(f, src, n-read)
+	} else {
+		// What is left of client_max_body_size, and one byte to tell a
+		// body past it.
+		r := src
+		left := rc.clientMaxBodySize - read
+		if rc.clientMaxBodySize > 0 {
+			r = io.LimitReader(src, left+1)
+		}
+		var copied int64
+		copied, err = io.Copy(f, r)
+		if err == nil && rc.clientMaxBodySize > 0 && copied > left {
+			return &clientBodyError{status: http.StatusRequestEntityTooLarge, err: errBodyTooLarge}
+		}
+	}
+	if err != nil {
+		if werr := (*os.PathError)(nil); errors.As(err, &werr) {
+			return err
+		}
+		return &clientBodyError{status: http.StatusBadRequest, err: err}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	b.size = fi.Size()
+	return nil
+}
+
+// upstreamBody is what one proxy_pass sends after the request head: the
+// client's body (buffered or streamed), proxy_set_body's text, or
+// nothing. It is a small value; every attempt sends it anew.
+type upstreamBody struct {
+	body *requestBody // the client's body; nil when not sent
+	set  []byte       // proxy_set_body's value
+}
+
+// replayable reports whether another attempt can send the body again: not
+// once an unbuffered body has been (partly) sent.
+func (u upstreamBody) replayable() bool { return u.body == nil || !u.body.sent }
+
+// sendChunk is the buffer size for streaming a body from its file or from
+// the client; proxy_send_timeout applies to each write.
+const sendChunk = 32 << 10
+
+// send writes the head and the body to conn, each write bounded by
+// proxy_send_timeout (nginx's limit between two successive writes).
+func (u upstreamBody) send(conn net.Conn, head []byte, timeout time.Duration) error {
+	deadline := func() { _ = conn.SetWriteDeadline(time.Now().Add(timeout)) }
+	deadline()
+	b := u.body
+	switch {
+	case u.set != nil:
+		bufs := net.Buffers{head, u.set}
+		_, err := bufs.WriteTo(conn)
+		return err
+	case b == nil || (b.stream == nil && b.size == 0):
+		_, err := conn.Write(head)
+		return err
+	case b.stream == nil && b.file == nil:
+		bufs := net.Buffers{head, b.mem}
+		_, err := bufs.WriteTo(conn)
+		return err
+	}
+	if _, err := conn.Write(head); err != nil {
+		return err
+	}
+	if b.stream == nil {
+		// Copying from the *os.File lets the kernel send it (sendfile).
+		if _, err := b.file.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		for left := b.size; left > 0; left -= sendChunk {
+			deadline()
+			if _, err := io.CopyN(conn, b.file, min(left, sendChunk)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return b.sendStream(conn, deadline)
+}
+
+// sendStream copies the client's body to conn as it arrives, each read
+// as one chunk when the body is chunked (ngx_http_proxy_body_output_filter
+// frames every buffer it is given the same way).
+func (b *requestBody) sendStream(conn net.Conn, deadline func()) error {
+	b.sent = true
+	// Data is read after room for the chunk-size line, and with room for
+	// the CRLF after it, so that a chunk is one write.
+	const room = 16
+	buf := make([]byte, room+sendChunk+2)
+	var total int64
+	for {
+		n, err := b.stream.Read(buf[room : room+sendChunk])
+		total += int64(n)
+		if b.limit > 0 && total > b.limit {
+			return &clientBodyError{status: http.StatusRequestEntityTooLarge, err: errBodyTooLarge}
+		}
+		if n > 0 {
+			out := buf[room : room+n]
+			if b.chunked {
+				size := strconv.AppendInt(make([]byte, 0, room), int64(n), 16)
+				size = append(size, "\r\n"...)
+				start := room - len(size)
+				copy(buf[start:], size)
+				out = append(buf[start:room+n], "\r\n"...)
+			}
+			deadline()
+			if _, werr := conn.Write(out); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			if b.chunked {
+				deadline()
+				_, werr := conn.Write([]byte("0\r\n\r\n"))
+				return werr
+			}
+			return nil
+		}
+		if err != nil {
+			return &clientBodyError{status: http.StatusBadRequest, err: err}
+		}
+	}
+}
+
+// buildUpstreamHead renders the request line and headers nginx would
+// send, and chooses the body that follows them.
+func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byte, upstreamBody) {
 	pc := h.conf
+	rc := &st.loc.conf.req
+	var ub upstreamBody
+	// Content-Length and Transfer-Encoding are nginx's
+	// $proxy_internal_body_length and $proxy_internal_chunked.
+	length, chunked := body.length, false
+	switch {
+	case rc.setBody != nil:
+		ub.set = rc.setBody.expand(st, nil)
+		if ub.set == nil {
+			ub.set = []byte{}
+		}
+		length = int64(len(ub.set))
+	case body.stream != nil:
+		ub.body = body
+		chunked = body.chunked
+	case pc.passRequestBody:
+		ub.body = body
+	}
+	method := st.method
+	if rc.method != nil {
+		method = rc.method.string(st)
+	}
 	fields := make([]h1.Field, 0, 8+len(st.r.Header))
-	set := make(map[string]bool, len(pc.setHeaders)+8)
 	for i := range pc.setHeaders {
 		ph := &pc.setHeaders[i]
-		set[strings.ToLower(ph.name)] = true
 		if v := ph.value.string(st); v != "" {
 			fields = append(fields, h1.Field{Name: ph.name, Value: v})
 		}
 	}
+	// nginx's defaults follow, each unless proxy_set_header names it;
+	// TE, Keep-Alive, Expect and Upgrade have no value and are only
+	// kept from the client.
 	addDefault := func(name, value string) {
-		if set[strings.ToLower(name)] {
-			return
-		}
-		set[strings.ToLower(name)] = true
-		if value != "" {
+		if value != "" && !pc.ownHeaders["\x00"+name] {
 			fields = append(fields, h1.Field{Name: name, Value: value})
 		}
 	}
 	addDefault("Host", h.proxyHost)
 	addDefault("Connection", "close")
-	bodyLen := ""
-	if body != nil && pc.passRequestBody {
-		bodyLen = strconv.Itoa(body.Len())
-	} else if st.r.ContentLength == 0 && st.r.Header.Get("Content-Length") != "" && pc.passRequestBody {
-		bodyLen = "0"
-	}
-	addDefault("Content-Length", bodyLen)
-	for _, n := range []string{"Transfer-Encoding", "TE", "Keep-Alive", "Expect", "Upgrade"} {
-		addDefault(n, "")
+	if chunked {
+		addDefault("Transfer-Encoding", "chunked")
+	} else if length >= 0 {
+		addDefault("Content-Length", strconv.FormatInt(length, 10))
 	}
 	if pc.passRequestHeaders {
-		for _, name := range clientHeaderOrder(st.r.Header) {
-			if set[strings.ToLower(name)] || strings.IndexByte(name, '_') >= 0 {
+		for _, name := range clientHeaderOrder(st.r) {
+			if pc.ownHeaders[name] {
+				continue
+			}
+			if name == "Trailer" {
+				if body.trailer != "" {
+					fields = append(fields, h1.Field{Name: name, Value: body.trailer})
+				}
 				continue
 			}
 			for _, v := range st.r.Header[name] {
@@ -90,36 +656,77 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *bytes.Buffer) []byt
 			}
 		}
 	}
-	return h1.AppendRequestHead(nil, st.method, st.upstreamURI(h), "HTTP/"+pc.httpVersion, fields)
+	head := h1.AppendRequestHead(nil, method, st.upstreamURI(h), "HTTP/"+pc.httpVersion, fields)
+	return head, ub
 }
 
 // clientHeaderOrder lists the client's header names. net/http keeps them
-// in a map, so the order nginx would keep (the client's) is not known
-// here: names are sorted, a documented difference of the library path.
-func clientHeaderOrder(h http.Header) []string {
-	names := make([]string, 0, len(h))
-	for n := range h {
+// in a map under canonical names, so neither the client's order nor its
+// spelling (both of which nginx keeps) is known here: names are sorted, a
+// documented difference. A chunked request's Trailer header, which
+// net/http moves out of the header map, is put back in its place.
+func clientHeaderOrder(r *http.Request) []string {
+	names := make([]string, 0, len(r.Header)+1)
+	for n := range r.Header {
 		names = append(names, n)
+	}
+	if len(r.Trailer) > 0 {
+		if _, ok := r.Header["Trailer"]; !ok {
+			names = append(names, "Trailer")
+		}
 	}
 	slices.Sort(names)
 	return names
 }
 
-// upstreamURI is the request-target nginx sends upstream.
-func (st *reqState) upstreamURI(h *proxyHandler) string {
-	if !h.hasURI {
-		if !st.internal && st.target.RequestURI != "" {
-			return st.target.RequestURI
+// underscoreHeader finds the header $http_NAME names when the client
+// spelled it with "_" (kept with underscores_in_headers on): nginx
+// compares names with "-" and "_" alike. canonical is NAME in canonical
+// form ("X-Under" for $http_x_under); of several matches the first in
+// sorted order wins, net/http having lost the client's order.
+func underscoreHeader(h http.Header, canonical string) (string, bool) {
+	found, value := "", ""
+	for k, vs := range h {
+		if len(k) != len(canonical) || strings.IndexByte(k, '_') < 0 || len(vs) == 0 {
+			continue
 		}
-		return st.escapedURIWithArgs(st.uri)
+		if strings.EqualFold(strings.ReplaceAll(k, "_", "-"), canonical) && (found == "" || k < found) {
+			found, value = k, vs[0]
+		}
 	}
-	locLen := len(st.loc.name)
-	if st.loc != h.loc {
-		locLen = len(h.loc.name)
+	return value, found != ""
+}
+
+// trailerNames rebuilds a Trailer header from the names net/http kept.
+func trailerNames(t http.Header) string {
+	names := make([]string, 0, len(t))
+	for n := range t {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// upstreamURI is the request-target nginx sends upstream
+// (ngx_http_proxy_create_request).
+func (st *reqState) upstreamURI(h *proxyHandler) string {
+	if h.verbatimURI {
+		// proxy_pass with variables and a URI part: that URI, as it is.
+		return h.uriPart
+	}
+	if !h.hasURI && st.rawURIValid() {
+		return st.target.RequestURI
+	}
+	// With a URI part, the location's name is replaced by it, unless
+	// "rewrite … break" changed the URI inside the location (nginx's
+	// valid_location is then off): the whole URI is sent.
+	prefix, locLen := "", 0
+	if h.hasURI && !st.rewrittenInPlace {
+		prefix, locLen = h.uriPart, len(h.loc.name)
 	}
 	tail := st.uri[min(locLen, len(st.uri)):]
 	var b strings.Builder
-	b.WriteString(h.uriPart)
+	b.WriteString(prefix)
 	if st.target.Escaped || st.internal {
 		b.WriteString(uri.Escape(tail, uri.EscapeURI))
 	} else {
@@ -132,12 +739,40 @@ func (st *reqState) upstreamURI(h *proxyHandler) string {
 	return b.String()
 }
 
-func (st *reqState) escapedURIWithArgs(u string) string {
-	s := uri.Escape(u, uri.EscapeURI)
-	if st.args != "" {
-		s += "?" + st.args
+// rawURIValid is nginx's valid_unparsed_uri: the client's request-target
+// still stands for the request. Internal redirects and rewrites end it;
+// a named location, reached without changing the URI, keeps it.
+func (st *reqState) rawURIValid() bool {
+	return st.target.RequestURI != "" && !st.uriRedirected && !st.rewrittenInPlace &&
+		(!st.internal || st.uri == st.target.URI && st.args == st.target.Args)
+}
+
+// lintSetHeaders reports proxy_set_header choices nginx accepts that let
+// a client decide what the backend believes, and levels whose own
+// proxy_set_header lines silently drop the outer level's.
+func (c *compiler) lintSetHeaders(l *location, s *proxyConfSet) {
+	if len(s.droppedHeaders) > 0 {
+		c.warn(l.pattern, "proxy_set_header", "this level's proxy_set_header replaces every outer one, so %s %s not sent here: nginx inherits proxy_set_header only by levels that set none",
+			strings.Join(s.droppedHeaders, ", "), pluralVerb(len(s.droppedHeaders)))
 	}
-	return s
+	if s.setHeadersInherited {
+		return
+	}
+	for _, d := range s.setHeaders {
+		switch {
+		case strings.EqualFold(d.name, "Host") && strings.Contains(strings.ToLower(d.value), "$http_host"):
+			c.warn(l.pattern, "proxy_set_header", "Host %s passes the client's Host header as sent: the client chooses it, it may carry a port, and it may be missing; $host is its validated, normalised form", d.value)
+		case strings.Contains(strings.ToLower(d.value), "$proxy_add_x_forwarded_for"):
+			c.warn(l.pattern, "proxy_set_header", "%s %s appends to the X-Forwarded-For the client sent: every address but the last is the client's choice, so the backend must trust only the last one (or use $remote_addr at the edge)", d.name, d.value)
+		}
+	}
+}
+
+func pluralVerb(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 // registerProxyVariables adds the proxy module's variables ($proxy_host,
@@ -146,33 +781,51 @@ func registerProxyVariables(variables map[string]varGetter) {
 	variables["proxy_host"] = func(st *reqState, _ string, d []byte) []byte { return append(d, st.proxyHost...) }
 	variables["proxy_port"] = func(st *reqState, _ string, d []byte) []byte { return append(d, st.proxyPort...) }
 	variables["proxy_add_x_forwarded_for"] = varProxyAddXFF
-	variables["upstream_addr"] = func(st *reqState, _ string, d []byte) []byte {
-		for i, a := range st.attempts {
-			if i > 0 {
-				d = append(d, ", "...)
-			}
-			d = append(d, a.addr...)
-		}
-		return d
-	}
-	variables["upstream_status"] = func(st *reqState, _ string, d []byte) []byte {
-		for i, a := range st.attempts {
-			if i > 0 {
-				d = append(d, ", "...)
-			}
-			d = strconv.AppendInt(d, int64(a.status), 10)
-		}
-		return d
-	}
 }
 
 // varProxyAddXFF is the client's X-Forwarded-For with $remote_addr
-// appended, as nginx builds it: every header line joined with ", ".
+// appended, as nginx builds it: every header line followed by ", ".
 func varProxyAddXFF(st *reqState, _ string, d []byte) []byte {
-	for _, v := range st.r.Header.Values("X-Forwarded-For") {
+	for _, v := range st.r.Header["X-Forwarded-For"] {
 		d = append(d, v...)
 		d = append(d, ", "...)
 	}
-	host, _ := splitAddr(st.r.RemoteAddr)
-	return append(d, host...)
+	return append(d, st.remote().text...)
+}
+
+// defaultHeaders are the headers nginx's proxy module sends itself
+// (ngx_http_proxy_headers), in its order; a client's header of one of
+// these names is never passed.
+var defaultHeaders = []string{"Host", "Connection", "Content-Length", "Transfer-Encoding", "TE", "Keep-Alive", "Expect", "Upgrade"}
+
+// ownHeaderNames is the set buildUpstreamHead consults: the canonical
+// name of every proxy_set_header and default header (client headers of
+// these names are not passed), and, under "\x00"+name, the defaults a
+// proxy_set_header replaces. Client header names are canonical already,
+// so the lookups allocate nothing.
+func ownHeaderNames(set []headerDef) map[string]bool {
+	m := make(map[string]bool, len(set)+2*len(defaultHeaders))
+	for _, d := range set {
+		m[http.CanonicalHeaderKey(d.name)] = true
+	}
+	for _, n := range defaultHeaders {
+		if m[http.CanonicalHeaderKey(n)] {
+			m["\x00"+n] = true
+		}
+		m[http.CanonicalHeaderKey(n)] = true
+	}
+	return m
+}
+
+// droppedHeaders lists the outer level's proxy_set_header names that own
+// does not set again.
+func droppedHeaders(own, outer []headerDef) []string {
+	var dropped []string
+	for _, o := range outer {
+		if !slices.ContainsFunc(own, func(d headerDef) bool { return strings.EqualFold(d.name, o.name) }) &&
+			!slices.Contains(dropped, o.name) {
+			dropped = append(dropped, o.name)
+		}
+	}
+	return dropped
 }

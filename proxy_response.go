@@ -1,13 +1,41 @@
 package frontdesk
 
-// The response side of proxy_pass: what nginx passes back to the client
-// from the upstream's response (ngx_http_upstream_process_header and the
-// proxy module's header rules).
+// The response side of proxy_pass: what nginx 1.22 passes back to the
+// client from the upstream's response (ngx_http_upstream_process_header,
+// ngx_http_upstream_process_headers, ngx_http_upstream_send_response and
+// the proxy module's header rules).
+//
+// Once the upstream head is read, in nginx's order:
+//
+//  1. A 101 to a request that asked for an upgrade becomes a tunnel
+//     (proxy_upgrade.go).
+//  2. With proxy_intercept_errors on, a status of 300 or more that has an
+//     error_page ends the upstream part and becomes that error.
+//  3. X-Accel-Redirect (unless ignored) turns the response into an
+//     internal redirect to a URI or a named location, keeping only
+//     Content-Type, Set-Cookie, Content-Disposition, Cache-Control,
+//     Expires and Accept-Ranges.
+//  4. Otherwise the headers are copied: hidden ones dropped (Date, Server,
+//     X-Pad, X-Accel-* unless proxy_pass_header), framing ones consumed,
+//     Location and Refresh rewritten by proxy_redirect, Set-Cookie by
+//     proxy_cookie_*; then the body is streamed, buffered or not.
+//
+// Buffered (proxy_buffering on, the default) the body is held until 32
+// KiB are in (nginx's 8 × 4k proxy_buffers) or the upstream is done, so
+// a slow upstream's first bytes are not seen early; unbuffered, the head
+// goes out at once and every read is sent and flushed as it arrives.
+// When the upstream fails mid-body the client connection is cut: after
+// an early close nginx first sends what it holds, after a timeout or a
+// read error it drops it, and after invalid chunked framing it sends
+// nothing more at all.
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,125 +44,796 @@ import (
 	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
+	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
 // hiddenByDefault are the upstream response headers nginx does not pass
-// (ngx_http_proxy_hide_headers), plus the hop-by-hop ones it consumes.
+// (ngx_http_proxy_hide_headers).
 var hiddenByDefault = []string{"date", "server", "x-pad", "x-accel-expires", "x-accel-redirect",
 	"x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"}
 
-var hopByHop = map[string]bool{"connection": true, "keep-alive": true, "transfer-encoding": true,
-	"upgrade": true, "te": true, "trailer": true, "proxy-connection": false}
+// ignoreMask is proxy_ignore_headers: header fields whose processing is
+// disabled (they are still hidden or passed as proxy_hide_header says).
+type ignoreMask uint16
 
-// sendUpstreamResponse passes the upstream response to the client with
-// nginx's header rules, then streams the body.
-func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br *bufio.Reader, conn net.Conn) {
-	pc := h.conf
-	out := st.w.Header()
-	buffering := pc.buffering
-	for _, f := range resp.Fields {
-		lname := strings.ToLower(f.Name)
-		if lname == "x-accel-buffering" {
-			buffering = !strings.EqualFold(f.Value, "no") && (buffering || strings.EqualFold(f.Value, "yes"))
+const (
+	ignoreXARedirect ignoreMask = 1 << iota
+	ignoreXAExpires
+	ignoreXALimitRate
+	ignoreXABuffering
+	ignoreXACharset
+	ignoreExpires
+	ignoreCacheControl
+	ignoreSetCookie
+	ignoreVary
+)
+
+var ignoreNames = map[string]ignoreMask{
+	"x-accel-redirect": ignoreXARedirect, "x-accel-expires": ignoreXAExpires,
+	"x-accel-limit-rate": ignoreXALimitRate, "x-accel-buffering": ignoreXABuffering,
+	"x-accel-charset": ignoreXACharset, "expires": ignoreExpires,
+	"cache-control": ignoreCacheControl, "set-cookie": ignoreSetCookie, "vary": ignoreVary,
+}
+
+// responseConfSet is the raw form of the response-side proxy directives;
+// nil (or false) means "not set at this level". An empty, non-nil
+// cookie rule list is "off".
+type responseConfSet struct {
+	hideHeaders     []string
+	passHeaders     []string
+	ignoreHeaders   *ignoreMask
+	redirects       []rewriteDef
+	redirectOff     bool
+	redirectOwner   *location // the level that declared redirects or off
+	cookieDomains   []rewriteDef
+	cookiePaths     []rewriteDef
+	cookieFlags     []cookieFlagsDef
+	buffering       *bool
+	interceptErrors *bool
+	limitRate       *int64
+}
+
+func (c responseConfSet) inherit(p responseConfSet) responseConfSet {
+	if c.hideHeaders == nil {
+		c.hideHeaders = p.hideHeaders
+	}
+	if c.passHeaders == nil {
+		c.passHeaders = p.passHeaders
+	}
+	if c.redirects == nil && !c.redirectOff {
+		c.redirects, c.redirectOff, c.redirectOwner = p.redirects, p.redirectOff, p.redirectOwner
+	}
+	if c.cookieDomains == nil {
+		c.cookieDomains = p.cookieDomains
+	}
+	if c.cookiePaths == nil {
+		c.cookiePaths = p.cookiePaths
+	}
+	if c.cookieFlags == nil {
+		c.cookieFlags = p.cookieFlags
+	}
+	inheritPtr(&c.ignoreHeaders, p.ignoreHeaders)
+	inheritPtr(&c.buffering, p.buffering)
+	inheritPtr(&c.interceptErrors, p.interceptErrors)
+	inheritPtr(&c.limitRate, p.limitRate)
+	return c
+}
+
+// responseConf is the compiled form of responseConfSet.
+type responseConf struct {
+	hide            map[string]bool // lower-case names not passed to the client
+	ignore          ignoreMask
+	redirects       []*rewriteRule // nil: no rewriting
+	cookieDomains   []*rewriteRule
+	cookiePaths     []*rewriteRule
+	cookieFlags     []*cookieFlagsRule
+	buffering       bool
+	interceptErrors bool
+	limitRate       int64 // proxy_limit_rate, bytes per second; 0: none
+}
+
+// compileResponseConf compiles s for location l. s is the merged set of
+// l, which its nested locations inherit: a level that declares
+// proxy_redirect is recorded as the owner of the rules.
+func (c *compiler) compileResponseConf(l *location, s *responseConfSet) responseConf {
+	if (s.redirects != nil || s.redirectOff) && s.redirectOwner == nil {
+		s.redirectOwner = l
+	}
+	rc := responseConf{
+		hide:            map[string]bool{},
+		ignore:          valueOr(s.ignoreHeaders, 0),
+		buffering:       valueOr(s.buffering, true),
+		interceptErrors: valueOr(s.interceptErrors, false),
+		limitRate:       valueOr(s.limitRate, 0),
+	}
+	for _, h := range hiddenByDefault {
+		rc.hide[h] = true
+	}
+	for _, h := range s.passHeaders {
+		delete(rc.hide, strings.ToLower(h))
+	}
+	for _, h := range s.hideHeaders {
+		rc.hide[strings.ToLower(h)] = true
+	}
+	// Declared rules compile now, so that their regexes' named captures
+	// are known to every template; redirectRules assembles them later.
+	for i := range s.redirects {
+		if !s.redirects[i].isDefault {
+			c.compileRewrite(l, "proxy_redirect", &s.redirects[i], false)
 		}
-		if pc.hideHeaders[lname] || hopByHop[lname] || lname == "content-length" {
+	}
+	for i := range s.cookieDomains {
+		rc.cookieDomains = append(rc.cookieDomains, c.compileRewrite(l, "proxy_cookie_domain", &s.cookieDomains[i], true))
+	}
+	for i := range s.cookiePaths {
+		rc.cookiePaths = append(rc.cookiePaths, c.compileRewrite(l, "proxy_cookie_path", &s.cookiePaths[i], false))
+	}
+	for i := range s.cookieFlags {
+		rc.cookieFlags = append(rc.cookieFlags, c.compileCookieFlags(l, &s.cookieFlags[i]))
+	}
+	return rc
+}
+
+// rewritesCookies reports whether any proxy_cookie_* rule applies.
+func (rc *responseConf) rewritesCookies() bool {
+	return len(rc.cookieDomains)+len(rc.cookiePaths)+len(rc.cookieFlags) > 0
+}
+
+func respDirective(name string, f func(*responseConfSet) error) Directive {
+	return proxyDirective(name, func(c *proxyConfSet) error { return f(&c.resp) })
+}
+
+// ProxyHideHeader mirrors proxy_hide_header: an upstream response header
+// not passed to the client, besides the ones nginx hides by default
+// (Date, Server, X-Pad and X-Accel-*). A level with any proxy_hide_header
+// inherits none from outer levels.
+func ProxyHideHeader(name string) Directive {
+	return respDirective("proxy_hide_header", func(c *responseConfSet) error {
+		c.hideHeaders = append(c.hideHeaders, name)
+		return nil
+	})
+}
+
+// ProxyPassHeader mirrors proxy_pass_header: pass a header nginx hides by
+// default. A passed Date or Server replaces the one nginx would send; if
+// the upstream sends none, the response has none (nginx's HD-08).
+func ProxyPassHeader(name string) Directive {
+	return respDirective("proxy_pass_header", func(c *responseConfSet) error {
+		c.passHeaders = append(c.passHeaders, name)
+		return nil
+	})
+}
+
+// ProxyIgnoreHeaders mirrors proxy_ignore_headers: the upstream header
+// fields whose meaning is ignored — "X-Accel-Redirect",
+// "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Accel-Buffering",
+// "X-Accel-Charset", "Expires", "Cache-Control", "Set-Cookie", "Vary"
+// (any case). Ignoring does not pass a hidden header; see
+// [ProxyPassHeader]. The last four only matter to a cache, which
+// frontdesk has not, as does X-Accel-Expires; X-Accel-Charset changes
+// nothing without nginx's charset module, which frontdesk has not either.
+func ProxyIgnoreHeaders(fields ...string) Directive {
+	return respDirective("proxy_ignore_headers", func(c *responseConfSet) error {
+		var m ignoreMask
+		for _, f := range fields {
+			bit, ok := ignoreNames[strings.ToLower(f)]
+			if !ok {
+				return fmt.Errorf("invalid value %q", f)
+			}
+			m |= bit
+		}
+		c.ignoreHeaders = &m
+		return nil
+	})
+}
+
+// ProxyInterceptErrors mirrors proxy_intercept_errors (default off): an
+// upstream response with status 300 or more for which the location has an
+// [ErrorPage] is replaced by that error page, as if frontdesk had
+// produced the status; the upstream's headers are dropped (but a 401's
+// WWW-Authenticate). The status is kept unless the error page says
+// otherwise ([ErrorPageAs]).
+func ProxyInterceptErrors(on bool) Directive {
+	return respDirective("proxy_intercept_errors", func(c *responseConfSet) error { c.interceptErrors = &on; return nil })
+}
+
+// ProxyBuffering mirrors proxy_buffering (default on). Buffered, the body
+// reaches the client in 32 KiB pieces or when the upstream is done; off,
+// or with an upstream "X-Accel-Buffering: no", the head is sent at once
+// and every read is flushed to the client as it arrives (server-sent
+// events, long polling). "X-Accel-Buffering: yes" buffers a location that
+// has it off.
+func ProxyBuffering(on bool) Directive {
+	return respDirective("proxy_buffering", func(c *responseConfSet) error { c.buffering = &on; return nil })
+}
+
+// ProxyLimitRate mirrors proxy_limit_rate (default 0, no limit): the
+// bytes per second read from the upstream for one request, with nginx's
+// arithmetic (a full second's worth at once, then paced). As in nginx
+// 1.22 it applies to buffered responses only.
+func ProxyLimitRate(bytesPerSecond int64) Directive {
+	return respDirective("proxy_limit_rate", func(c *responseConfSet) error {
+		if bytesPerSecond < 0 {
+			return fmt.Errorf("invalid value %d", bytesPerSecond)
+		}
+		c.limitRate = &bytesPerSecond
+		return nil
+	})
+}
+
+// UpstreamAttempt describes one try of a request against one upstream
+// server, as given to the [OnUpstreamAttempt] callback: the values behind
+// one entry of nginx's $upstream_addr, $upstream_status,
+// $upstream_connect_time, $upstream_header_time and
+// $upstream_response_time.
+type UpstreamAttempt struct {
+	// Location is the pattern of the location that proxied.
+	Location string
+	// Upstream is the upstream's name: the upstream block, or the host
+	// of proxy_pass.
+	Upstream string
+	// Addr is the server tried ("127.0.0.1:8080", "unix:/run/app.sock"),
+	// or the upstream's name when no server was live.
+	Addr string
+	// Status is the upstream's status; without one, 502 for an error, 504
+	// for a timeout, or 499 when the client left first.
+	Status int
+	// ConnectTime, HeaderTime and ResponseTime are measured from the start
+	// of the try to the connection, to the end of the response head and
+	// to the end of the response; a negative value means the try did not
+	// get that far (nginx's "-").
+	ConnectTime, HeaderTime, ResponseTime time.Duration
+	// Err says why the try failed, or why the response was cut short;
+	// nil for a complete response.
+	Err error
+}
+
+// OnUpstreamAttempt registers fn to be called at the end of every try of
+// a proxied request against an upstream server (retries included), for
+// metrics. It runs on the request's goroutine: it must be quick and safe
+// for concurrent use.
+func OnUpstreamAttempt(fn func(UpstreamAttempt)) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if fn == nil {
+			return errors.New("OnUpstreamAttempt: nil function")
+		}
+		s.onAttempt = fn
+		return nil
+	})
+}
+
+// upstreamAttempt is one try of a request against one peer, for the
+// $upstream_* variables and OnUpstreamAttempt.
+type upstreamAttempt struct {
+	addr   string
+	status int
+	// group counts proxy_pass runs in the request: nginx separates the
+	// tries of different runs (after an internal redirect) with " : ".
+	group                     int
+	start                     time.Time
+	connect, header, response time.Duration // -1: none
+}
+
+// newAttempt starts the record of a try against addr.
+func (st *reqState) newAttempt(addr string) upstreamAttempt {
+	return upstreamAttempt{addr: addr, group: st.upstreamGroup, start: time.Now(), connect: -1, header: -1, response: -1}
+}
+
+// endAttempt completes a try's record: its response time, 499 when the
+// client went away, and the OnUpstreamAttempt report.
+func (st *reqState) endAttempt(h *proxyHandler, a *upstreamAttempt, err error) {
+	if a.response < 0 {
+		a.response = time.Since(a.start)
+	}
+	if err != nil && st.r.Context().Err() != nil {
+		a.status, err = 499, context.Cause(st.r.Context())
+	}
+	fn := st.srv.proxy.onAttempt
+	if fn == nil {
+		return
+	}
+	fn(UpstreamAttempt{
+		Location: st.loc.pattern, Upstream: h.pool.name, Addr: a.addr, Status: a.status,
+		ConnectTime: a.connect, HeaderTime: a.header, ResponseTime: a.response, Err: err,
+	})
+}
+
+// recordAttempt ends a try that did not reach the client.
+func (st *reqState) recordAttempt(h *proxyHandler, a upstreamAttempt, err error) {
+	st.endAttempt(h, &a, err)
+	st.attempts = append(st.attempts, a)
+}
+
+// registerUpstreamVariables adds the upstream module's variables.
+func registerUpstreamVariables(v map[string]varGetter) {
+	v["upstream_addr"] = func(st *reqState, _ string, d []byte) []byte {
+		return st.appendAttempts(d, func(d []byte, a *upstreamAttempt) []byte { return append(d, a.addr...) })
+	}
+	v["upstream_status"] = func(st *reqState, _ string, d []byte) []byte {
+		return st.appendAttempts(d, func(d []byte, a *upstreamAttempt) []byte {
+			if a.status == 0 {
+				return append(d, '-')
+			}
+			return strconv.AppendInt(d, int64(a.status), 10)
+		})
+	}
+	v["upstream_connect_time"] = attemptTime(func(a *upstreamAttempt) time.Duration { return a.connect })
+	v["upstream_header_time"] = attemptTime(func(a *upstreamAttempt) time.Duration { return a.header })
+	v["upstream_response_time"] = attemptTime(func(a *upstreamAttempt) time.Duration { return a.response })
+}
+
+// attemptTime formats a duration of every try as nginx does: seconds with
+// milliseconds ("0.004"), "-" when there is none.
+func attemptTime(get func(*upstreamAttempt) time.Duration) varGetter {
+	return func(st *reqState, _ string, d []byte) []byte {
+		return st.appendAttempts(d, func(d []byte, a *upstreamAttempt) []byte {
+			t := get(a)
+			if t < 0 {
+				return append(d, '-')
+			}
+			ms := t.Milliseconds()
+			d = strconv.AppendInt(d, ms/1000, 10)
+			return append(d, '.', byte('0'+ms%1000/100), byte('0'+ms%100/10), byte('0'+ms%10))
+		})
+	}
+}
+
+// appendAttempts joins one value per try: ", " within a proxy_pass run,
+// " : " between runs.
+func (st *reqState) appendAttempts(d []byte, f func([]byte, *upstreamAttempt) []byte) []byte {
+	for i := range st.attempts {
+		if i > 0 {
+			if st.attempts[i].group != st.attempts[i-1].group {
+				d = append(d, " : "...)
+			} else {
+				d = append(d, ", "...)
+			}
+		}
+		d = f(d, &st.attempts[i])
+	}
+	return d
+}
+
+// varUpstreamHTTP is $upstream_http_NAME: the first upstream header of
+// that name (nginx 1.22 does not join repeated ones).
+func varUpstreamHTTP(st *reqState, name string, d []byte) []byte {
+	if st.upstream != nil {
+		if v, ok := st.upstream.Get(name); ok {
+			return append(d, v...)
+		}
+	}
+	return d
+}
+
+// varUpstreamCookie is $upstream_cookie_NAME: the value of the first
+// upstream Set-Cookie for the cookie NAME (caseless), as
+// ngx_http_parse_set_cookie_lines finds it.
+func varUpstreamCookie(st *reqState, name string, d []byte) []byte {
+	if st.upstream == nil {
+		return d
+	}
+	for _, f := range st.upstream.Fields {
+		if !strings.EqualFold(f.Name, "Set-Cookie") || len(f.Value) <= len(name) || !strings.EqualFold(f.Value[:len(name)], name) {
 			continue
 		}
-		value := f.Value
-		if lname == "location" || lname == "refresh" {
-			value = st.rewriteRedirect(h, value, lname == "refresh")
+		rest := strings.TrimLeft(f.Value[len(name):], " ")
+		rest, ok := strings.CutPrefix(rest, "=")
+		if !ok {
+			continue
 		}
-		out[f.Name] = append(out[f.Name], value)
+		rest, _, _ = strings.Cut(strings.TrimLeft(rest, " "), ";")
+		return append(d, strings.TrimRight(rest, " ")...)
 	}
-	// The one Content-Length nginx honoured (the last valid one, none when
-	// chunked) is the one the client gets.
-	if resp.ContentLength >= 0 {
+	return d
+}
+
+// sendUpstreamResponse passes the response whose head is resp to the
+// client, as nginx does from ngx_http_upstream_process_header on. The
+// last entry of st.attempts is this try. It reports whether the upstream
+// connection was read to the end of the response and may be reused.
+func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br *bufio.Reader, conn net.Conn) (reusable bool) {
+	rc := &h.conf.resp
+	ai := len(st.attempts) - 1
+	st.upstream = resp
+	// end closes the upstream part before the request goes on elsewhere
+	// (error page, internal redirect), as ngx_http_upstream_finalize_request.
+	end := func() {
+		st.endAttempt(h, &st.attempts[ai], nil)
+		conn.Close()
+	}
+	switch {
+	case resp.Status < http.StatusOK:
+		// A 101 (upgrade) or other 1xx is the final response for nginx.
+		err := st.sendInformational(h, resp, br, conn)
+		st.endAttempt(h, &st.attempts[ai], err)
+		return false
+	case resp.Status >= http.StatusMultipleChoices && rc.interceptErrors && st.conf().errorPageFor(resp.Status) != nil:
+		if resp.Status == http.StatusUnauthorized {
+			for _, f := range resp.Fields {
+				if strings.EqualFold(f.Name, "WWW-Authenticate") {
+					st.w.Header()[f.Name] = append(st.w.Header()[f.Name], f.Value)
+				}
+			}
+		}
+		end()
+		st.finalize(resp.Status)
+		return false
+	}
+	if target, ok := resp.Get("X-Accel-Redirect"); ok && rc.ignore&ignoreXARedirect == 0 {
+		st.copyRedirectHeaders(rc, resp)
+		end()
+		st.accelRedirect(target)
+		return false
+	}
+	st.w.upstreamStatus = true
+	out := st.w.Header()
+	st.copyResponseHeaders(rc, resp, out)
+	buffering, clientRate := accelControls(rc, resp)
+	bodyAllowed := h1.BodyAllowed(st.method, resp.Status)
+	switch {
+	case resp.ContentLength >= 0:
 		out["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
+	case bodyAllowed:
+		// Stream without a length: chunked to HTTP/1.1 clients, until
+		// close to HTTP/1.0 ones, and never the Content-Length net/http
+		// would compute for a short body nginx sends without one.
+		out["Transfer-Encoding"] = []string{"chunked"}
 	}
 	if _, ok := out["Content-Type"]; !ok {
 		// net/http would sniff a type nginx never sends.
 		out["Content-Type"] = nil
 	}
 	st.w.WriteHeader(resp.Status)
-	if !h1.BodyAllowed(st.method, resp.Status) {
-		return
+	if !buffering && (br.Buffered() == 0 || !bodyAllowed) {
+		// Unbuffered, nginx sends the head at once when no body came
+		// with it; otherwise with the first part of the body.
+		st.w.Flush()
 	}
-	// Without a length nginx streams (chunked, or until close for HTTP/1.0
-	// clients); flushing once body bytes are out keeps net/http from
-	// computing a Content-Length nginx would not send. Like nginx's
-	// postpone_output, nothing is flushed before the first body bytes, so
-	// a body that fails at once leaves the client with no response.
-	unknownLength := resp.ContentLength < 0
-	body := resp.Body(br, st.method)
-	bp := copyBufPool.Get().(*[]byte)
-	defer copyBufPool.Put(bp)
-	buf := *bp
-	wrote := false
-	for {
-		_ = conn.SetReadDeadline(time.Now().Add(pc.readTimeout))
-		n, err := body.Read(buf)
-		if n > 0 {
-			if _, werr := st.w.Write(buf[:n]); werr != nil {
-				panic(http.ErrAbortHandler)
-			}
-			if !buffering || (unknownLength && !wrote) {
-				st.w.Flush()
-			}
-			wrote = true
+	var err error
+	if bodyAllowed {
+		b := body{r: resp.Body(br, st.method), conn: conn, pending: br.Buffered, chunked: resp.Chunked}
+		if buffering {
+			b.rate = rc.limitRate
 		}
-		if err == io.EOF {
-			if unknownLength && !wrote {
-				st.w.Flush()
+		err = st.sendBody(h, b, buffering, clientRate)
+	}
+	st.endAttempt(h, &st.attempts[ai], err)
+	if err != nil {
+		// The response is cut short: close the client connection.
+		panic(http.ErrAbortHandler)
+	}
+	return true
+}
+
+// accelControls reads what the X-Accel headers decide, unless ignored:
+// whether the body is buffered (X-Accel-Buffering: yes or no, the last
+// one wins) and the client rate limit (X-Accel-Limit-Rate, bytes per
+// second, 0 for none).
+func accelControls(rc *responseConf, resp *h1.Response) (buffering bool, limitRate int64) {
+	buffering = rc.buffering
+	for _, f := range resp.Fields {
+		switch {
+		case strings.EqualFold(f.Name, "X-Accel-Buffering") && rc.ignore&ignoreXABuffering == 0:
+			if strings.EqualFold(f.Value, "yes") {
+				buffering = true
+			} else if strings.EqualFold(f.Value, "no") {
+				buffering = false
 			}
-			return
+		case strings.EqualFold(f.Name, "X-Accel-Limit-Rate") && rc.ignore&ignoreXALimitRate == 0:
+			// ngx_atoi: digits only; anything else is ignored.
+			if n, err := strconv.ParseInt(f.Value, 10, 64); err == nil && n >= 0 && f.Value[0] != '+' {
+				limitRate = n
+			}
 		}
-		if err != nil {
-			if errors.Is(err, h1.ErrInvalidChunk) {
-				st.srv.proxy.logger.Error("upstream sent invalid chunked response", "location", st.loc.pattern)
-				panic(http.ErrAbortHandler)
+	}
+	return buffering, limitRate
+}
+
+// responseFields is the upstream header as nginx passes it
+// (ngx_http_upstream_process_headers): hidden and framing fields dropped,
+// Location and Refresh rewritten by proxy_redirect, Set-Cookie by
+// proxy_cookie_*. own is the index of the Location nginx rewrote and so
+// made its own (made absolute when sent), -1 when none.
+func (st *reqState) responseFields(rc *responseConf, resp *h1.Response) (fields []h1.Field, own int) {
+	own = -1
+	fields = make([]h1.Field, 0, len(resp.Fields))
+	for _, f := range resp.Fields {
+		lname := strings.ToLower(f.Name)
+		if rc.hide[lname] {
+			continue
+		}
+		switch lname {
+		case "content-length", "transfer-encoding", "connection", "keep-alive":
+			// Framing: consumed here, regenerated for the client.
+			continue
+		case "location":
+			v, rewritten := applyRules(st, rc.redirects, f.Value)
+			if rewritten {
+				own = len(fields)
 			}
-			st.srv.proxy.logger.Error("upstream prematurely closed connection while reading upstream", "location", st.loc.pattern, "err", err)
-			// Send what was received, then cut the connection as nginx
-			// does: the client sees a short body, not a complete one.
-			st.w.Flush()
-			panic(http.ErrAbortHandler)
+			f.Value = v
+		case "refresh":
+			f.Value = st.rewriteRefresh(rc.redirects, f.Value)
+		case "set-cookie":
+			if rc.rewritesCookies() {
+				f.Value = st.rewriteCookie(rc, f.Value)
+			}
+		}
+		fields = append(fields, f)
+	}
+	return fields, own
+}
+
+// copyResponseHeaders sets out to the upstream header as nginx passes it.
+func (st *reqState) copyResponseHeaders(rc *responseConf, resp *h1.Response, out http.Header) {
+	fields, own := st.responseFields(rc, resp)
+	for i, f := range fields {
+		// The fields net/http and the header filter look at go under
+		// their canonical names; the others keep the upstream's spelling.
+		name := f.Name
+		switch strings.ToLower(name) {
+		case "content-type":
+			// One Content-Type, the last one sent.
+			out["Content-Type"] = []string{f.Value}
+			continue
+		case "location":
+			name = "Location"
+			if i == own && len(out[name]) == 0 {
+				st.w.absLocation = true
+			}
+		case "server":
+			name = "Server"
+		case "date":
+			name = "Date"
+		}
+		out[name] = append(out[name], f.Value)
+	}
+	// A Date or Server that is passed but not sent leaves the response
+	// without one: nginx then adds none of its own either.
+	for _, name := range [...]string{"Date", "Server"} {
+		if _, ok := out[name]; !ok && !rc.hide[strings.ToLower(name)] {
+			out[name] = nil
 		}
 	}
 }
 
-// rewriteRedirect applies proxy_redirect to a Location or Refresh value.
-func (st *reqState) rewriteRedirect(h *proxyHandler, v string, refresh bool) string {
-	pc := h.conf
-	if pc.redirectOff {
-		return v
-	}
-	prefix, target := "", v
-	if refresh {
-		i := strings.Index(strings.ToLower(v), "url=")
-		if i < 0 {
-			return v
-		}
-		prefix, target = v[:i+4], v[i+4:]
-	}
-	rules := pc.redirects
-	if rules == nil {
-		from := h.url
-		if !h.hasURI {
-			from += "/"
-		}
-		to := h.loc.name
-		if !h.hasURI {
-			to = "/"
-		}
-		rules = []redirectRule{{from: from, to: to}}
-	}
-	for _, r := range rules {
-		if rest, ok := strings.CutPrefix(target, r.from); ok {
-			return st.absoluteLocation(prefix + r.to + rest)
+// copyRedirectHeaders copies what nginx keeps of a response that
+// X-Accel-Redirect replaces (the headers marked "redirect" in
+// ngx_http_upstream_headers_in), hidden or not.
+func (st *reqState) copyRedirectHeaders(rc *responseConf, resp *h1.Response) {
+	out := st.w.Header()
+	for _, f := range resp.Fields {
+		switch strings.ToLower(f.Name) {
+		case "content-type":
+			out["Content-Type"] = []string{f.Value}
+		case "set-cookie":
+			v := f.Value
+			if rc.rewritesCookies() {
+				v = st.rewriteCookie(rc, v)
+			}
+			out[f.Name] = append(out[f.Name], v)
+		case "content-disposition", "cache-control", "expires", "accept-ranges":
+			out[f.Name] = append(out[f.Name], f.Value)
 		}
 	}
-	return v
 }
+
+// accelRedirect follows X-Accel-Redirect: "@name" runs a named location,
+// anything else is an internal redirect to a URI (with "?args"), which
+// nginx refuses with 404 when it could climb up the tree. The method
+// becomes GET, HEAD stays HEAD.
+func (st *reqState) accelRedirect(target string) {
+	if strings.HasPrefix(target, "@") {
+		st.namedRedirect(target)
+		return
+	}
+	u, args, hasArgs, ok := parseUnsafeURI(target)
+	if !ok {
+		st.srv.proxy.logger.Error("unsafe URI was detected", "location", st.loc.pattern, "uri", target)
+		st.finalize(http.StatusNotFound)
+		return
+	}
+	if st.method != http.MethodHead {
+		st.method = http.MethodGet
+	}
+	st.internalRedirect(u, args, hasArgs)
+}
+
+// parseUnsafeURI is ngx_http_parse_unsafe_uri: it splits "?args" off and
+// decodes %XX, refusing an empty URI, a leading "..", a "/.." segment and
+// NUL bytes, before and after decoding ("%3F" stays in the URI).
+func parseUnsafeURI(s string) (u, args string, hasArgs, ok bool) {
+	return parseUnsafe(s, true)
+}
+
+func parseUnsafe(s string, splitArgs bool) (u, args string, hasArgs, ok bool) {
+	if s == "" || s[0] == '?' || s == ".." || strings.HasPrefix(s, "../") {
+		return "", "", false, false
+	}
+	u = s
+	quoted := false
+scan:
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '%':
+			quoted = true
+		case c == '?' && splitArgs:
+			u, args, hasArgs = s[:i], s[i+1:], true
+			break scan
+		case c == 0:
+			return "", "", false, false
+		case c == '/' && len(s)-i > 2 && s[i+1] == '.' && s[i+2] == '.' && (len(s)-i == 3 || s[i+3] == '/'):
+			return "", "", false, false
+		}
+	}
+	if !quoted {
+		return u, args, hasArgs, true
+	}
+	dec, _, _, ok := parseUnsafe(unescapeAll(u), false)
+	return dec, args, hasArgs, ok
+}
+
+func unescapeAll(s string) string {
+	d, _ := uri.Unescape(s, uri.UnescapeAll)
+	return d
+}
+
+// bodyChunk is the size of nginx's response buffering, 8 proxy_buffers
+// of 4k, and of one unbuffered read.
+const bodyChunk = 32 << 10
+
+// copyBufPool holds the buffers response bodies are copied through.
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, bodyChunk); return &b }}
+
+// body is an upstream response body being read.
+type body struct {
+	r    io.Reader
+	conn net.Conn
+	// pending is what the connection's buffer still holds: bytes nginx
+	// got in the same read as those before them.
+	pending func() int
+	chunked bool
+	rate    int64 // proxy_limit_rate, bytes per second
+}
+
+// sendBody streams the upstream body to the client, clientRate
+// (X-Accel-Limit-Rate) pacing the writes. A nil error means the whole
+// body was passed; otherwise what nginx would still send has been
+// flushed, and the caller cuts the client connection.
+//
+// What nginx sends of a body cut short depends on how far its event pipe
+// got. After an early close or a read error it passes everything it holds
+// on. After a timeout only what its input filter has seen: a chunked body
+// is filtered as it arrives, one with a length or none only by full
+// buffers, so a partial one is dropped. Unbuffered, nginx filters each
+// read whole: a read that holds invalid chunked framing sends nothing of
+// itself.
+func (st *reqState) sendBody(h *proxyHandler, b body, buffering bool, clientRate int64) error {
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	buf := *bp
+	up := rateLimit{rate: b.rate, start: time.Now()}
+	down := rateLimit{rate: clientRate, start: st.now()}
+	held := 0 // read and not yet sent
+	for {
+		room := len(buf) - held
+		if up.rate > 0 {
+			n, wait := up.allow(time.Now(), room)
+			if wait > 0 {
+				if err := st.pause(wait); err != nil {
+					return err
+				}
+				continue
+			}
+			room = n
+		}
+		_ = b.conn.SetReadDeadline(time.Now().Add(h.conf.readTimeout))
+		n, err := b.r.Read(buf[held : held+room])
+		up.add(n)
+		held += n
+		full := held == len(buf)
+		if held > 0 && err == nil && (full || (!buffering && b.pending() == 0)) || held > 0 && err == io.EOF {
+			if werr := st.writeBody(buf[:held], &down, !buffering); werr != nil {
+				return werr
+			}
+			held = 0
+		}
+		if err == nil {
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		msg, send := "upstream read failed", true
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			msg = "upstream prematurely closed connection while reading upstream"
+		case errors.Is(err, h1.ErrInvalidChunk):
+			// Nothing more: not even a head still waiting to go out.
+			msg, send = "upstream sent invalid chunked response", false
+		case isTimeout(err):
+			msg = "upstream timed out while reading upstream"
+			if !b.chunked {
+				held = 0
+			}
+		}
+		if send {
+			if held > 0 {
+				_ = st.writeBody(buf[:held], &down, false)
+			}
+			st.w.Flush()
+		}
+		st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, msg,
+			slog.String("location", st.loc.pattern), slog.String("upstream", st.attempts[len(st.attempts)-1].addr), slog.Any("err", err))
+		return err
+	}
+}
+
+// writeBody writes p to the client, paced by l, flushing when asked.
+func (st *reqState) writeBody(p []byte, l *rateLimit, flush bool) error {
+	for len(p) > 0 {
+		n := len(p)
+		if l.rate > 0 {
+			var wait time.Duration
+			if n, wait = l.allow(time.Now(), n); wait > 0 {
+				// nginx has sent what the limit allowed before it waits.
+				st.w.Flush()
+				if err := st.pause(wait); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if _, err := st.w.Write(p[:n]); err != nil {
+			return err
+		}
+		l.add(n)
+		p = p[n:]
+	}
+	if flush {
+		st.w.Flush()
+	}
+	return nil
+}
+
+// pause waits for d, or returns the reason the client went away.
+func (st *reqState) pause(d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-st.r.Context().Done():
+		return context.Cause(st.r.Context())
+	}
+}
+
+// rateLimit is nginx's limit_rate arithmetic (ngx_http_write_filter for
+// the client, ngx_event_pipe_read_upstream for proxy_limit_rate): by the
+// end of the whole second s after the start second, rate × (s+1) bytes
+// may have passed; past that, the next transfer waits until the excess
+// has drained at rate, plus a millisecond. Time is passed in, so that
+// the arithmetic is tested without a clock.
+type rateLimit struct {
+	rate  int64 // bytes per second; 0: no limit
+	start time.Time
+	sent  int64
+}
+
+// allow returns how many of n bytes may pass at now or, when none may,
+// how long to wait.
+func (l *rateLimit) allow(now time.Time, n int) (int, time.Duration) {
+	limit := l.rate*(now.Unix()-l.start.Unix()+1) - l.sent
+	if limit <= 0 {
+		return 0, time.Duration(-limit*1000/l.rate+1) * time.Millisecond
+	}
+	if int64(n) > limit {
+		n = int(limit)
+	}
+	return n, 0
+}
+
+func (l *rateLimit) add(n int) { l.sent += int64(n) }
 
 // sendHTTP09 passes an upstream response without a status line to the
 // client as nginx does: the raw bytes, on a connection closed after them,
@@ -154,6 +853,3 @@ func (st *reqState) sendHTTP09(resp *h1.Response, br *bufio.Reader) {
 	_, _ = io.Copy(bufw, br)
 	_ = bufw.Flush()
 }
-
-// copyBufPool holds the buffers response bodies are copied through.
-var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

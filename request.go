@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk-go/frontdesk/internal/h1"
 	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
@@ -48,15 +49,34 @@ type reqState struct {
 	errStatus int
 	// addURIToAlias: try_files found a file in a regex location with
 	// alias, and nginx then appends $uri to the alias.
-	addURIToAlias    bool
-	errorPaged       bool // error_page already used (recursive_error_pages off)
-	requestID        string
-	proxyHost        string // $proxy_host of the proxy_pass serving the request
-	proxyPort        string
-	attempts         []upstreamAttempt
-	vars             map[string]string       // set variables
-	mapCache         map[*mapVariable]string // map results, computed once
-	uriChanged       bool                    // a rewrite changed $uri: select the location again
+	addURIToAlias bool
+	errorPaged    bool // error_page already used (recursive_error_pages off)
+	requestID     string
+	proxyHost     string // $proxy_host of the proxy_pass serving the request
+	proxyPort     string
+	attempts      []upstreamAttempt
+	// upstreamGroup numbers the request's proxy_pass runs; upstream is
+	// the head of the last upstream response ($upstream_http_NAME).
+	upstreamGroup int
+	upstream      *h1.Response
+	// The client address ($remote_addr): the connection's, until
+	// realip replaces it (origPeer then keeps the connection's).
+	peer, origPeer peerAddr
+	peerSet        bool
+	realipDone     bool
+	// body is the client body once a proxy_pass read it; bodyDiscarded:
+	// an error response discarded it (nginx then counts it as empty).
+	body          *requestBody
+	bodyDiscarded bool
+	// uriRedirected: an internal redirect replaced the URI, so
+	// proxy_pass no longer sends the client's raw one (nginx clears
+	// valid_unparsed_uri).
+	uriRedirected bool
+	vars          map[string]string       // set variables
+	mapCache      map[*mapVariable]string // map results, computed once
+	uriChanged    bool                    // a rewrite changed $uri: select the location again
+	// rewrittenInPlace: "rewrite … break" changed $uri inside the
+	// location (nginx clears valid_location).
 	rewrittenInPlace bool
 	started          time.Time
 	scratch          []byte
@@ -69,12 +89,21 @@ func newReqState(srv *server, w http.ResponseWriter, r *http.Request) *reqState 
 	rw := st.w
 	*rw = respWriter{ResponseWriter: w, st: st}
 	scratch := st.scratch[:0]
+	// The request as nginx's parser keeps it: without the header lines
+	// it ignores.
+	r = filterClientHeaders(&srv.conf.req, r)
 	*st = reqState{srv: srv, r: r, w: rw, method: r.Method, scratch: scratch}
 	st.rr = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	// nginx's post-read phase: realip configured at server level.
+	st.realipAt(srv.conf.realip)
 	return st
 }
 
 func (st *reqState) release() {
+	if st.body != nil {
+		st.body.release()
+		st.body = nil
+	}
 	st.r, st.rr, st.loc, st.caps = nil, nil, nil, nil
 	st.w.ResponseWriter, st.w.st = nil, nil
 	if cap(st.scratch) > 64<<10 {
@@ -225,6 +254,7 @@ func hostWithoutPort(h string) string {
 // process selects the location for st.uri and runs it: nginx's
 // find-config phase through the content phase.
 func (st *reqState) process() {
+	// nginx's server rewrite phase runs again after every internal redirect.
 	st.loc = nil
 	if st.runScript(st.srv.script, false) == scriptAnswered {
 		return
@@ -236,12 +266,18 @@ func (st *reqState) process() {
 			loc = st.srv.noMatch
 		}
 		st.loc = loc
-		if rc == matchRedirect {
-			st.redirectTo(http.StatusMovedPermanently, uri.Escape(loc.name, uri.EscapeURI), true)
-			return
-		}
+		// nginx's find-config phase: internal, then the body size, then
+		// the auto-redirect.
 		if loc.internal && !st.internal {
 			st.finalize(http.StatusNotFound)
+			return
+		}
+		if st.bodyTooLarge() {
+			st.finalize(http.StatusRequestEntityTooLarge)
+			return
+		}
+		if rc == matchRedirect {
+			st.redirectTo(http.StatusMovedPermanently, uri.Escape(loc.name, uri.EscapeURI), true)
 			return
 		}
 		switch st.runScript(loc.conf.script, true) {
@@ -249,6 +285,7 @@ func (st *reqState) process() {
 			return
 		case scriptDone, scriptLast:
 			if st.uriChanged {
+				// nginx's post-rewrite phase: find the location again.
 				st.uriChanged = false
 				if !st.countURIChange(st.uri) {
 					return
@@ -258,6 +295,7 @@ func (st *reqState) process() {
 		}
 		break
 	}
+	st.realipPreaccess(st.loc)
 	if len(st.loc.conf.tryFiles) > 0 && !st.tryFiles() {
 		return
 	}
@@ -271,6 +309,7 @@ func (st *reqState) internalRedirect(newURI, args string, hasArgs bool) {
 		return
 	}
 	st.uri, st.args, st.hasArgs = newURI, args, hasArgs
+	st.uriRedirected = true
 	// Captures of the last regex match survive the redirect, as in
 	// nginx: $1 still reads the old URI until another regex matches.
 	st.internal, st.addURIToAlias = true, false
@@ -290,6 +329,7 @@ func (st *reqState) namedRedirect(name string) {
 	}
 	st.internal = true
 	st.loc = l
+	st.realipPreaccess(l)
 	l.handler.ServeHTTP(st.w, st.rr)
 }
 

@@ -2,10 +2,12 @@ package frontdesk
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +39,13 @@ type Server struct {
 	Backup bool
 	// Down marks the server permanently unavailable.
 	Down bool
+	// Resolve looks the host name up again when its addresses expire (the
+	// DNS TTL, or the resolver's "valid"), adding and removing peers while
+	// the pool serves: nginx's "server … resolve" (open source since
+	// 1.27.3; nginx 1.22.1, and so the nginxconf loader, rejects it). It
+	// needs [WithResolver]. A name that does not resolve yet leaves the
+	// server without peers instead of failing the configuration.
+	Resolve bool
 }
 
 // UpstreamPool is an nginx upstream block: named servers and a balancer.
@@ -49,9 +58,17 @@ type UpstreamPool struct {
 	balancer  Balancer
 	keepalive keepaliveConf
 	clock     func() time.Time
+	lookup    LookupFunc
 	err       error
 	built     atomic.Pointer[poolState]
-	mu        sync.Mutex // serialises building and SetServers
+	mu        sync.Mutex // serialises building, SetServers and re-resolution
+
+	// Re-resolution runs in the background, one at a time; Close cancels
+	// it and waits, so that no goroutine outlives the pool's users.
+	refreshing    atomic.Bool
+	refreshWG     sync.WaitGroup
+	refreshMu     sync.Mutex
+	refreshCancel context.CancelFunc
 
 	standalone
 }
@@ -135,9 +152,31 @@ func WithClock(now func() time.Time) UpstreamOption {
 	}
 }
 
-// Close drops the pool's idle keep-alive connections; the pool stays
-// usable and opens new ones on demand.
+// WithResolver sets how the pool looks its servers' host names up: when
+// the pool is built, and again, for servers with [Server.Resolve], each
+// time their addresses expire. Without it names are resolved once by the
+// system resolver (or the Proxy's [SystemResolver]), as nginx does at
+// startup.
+func WithResolver(fn LookupFunc) UpstreamOption {
+	return func(u *UpstreamPool) error {
+		if fn == nil {
+			return errors.New("nil resolver")
+		}
+		u.lookup = fn
+		return nil
+	}
+}
+
+// Close drops the pool's idle keep-alive connections and stops a
+// re-resolution in progress; the pool stays usable and opens new
+// connections on demand.
 func (u *UpstreamPool) Close() error {
+	u.refreshMu.Lock()
+	if u.refreshCancel != nil {
+		u.refreshCancel()
+	}
+	u.refreshMu.Unlock()
+	u.refreshWG.Wait()
 	if ps := u.built.Load(); ps != nil && ps.idle != nil {
 		ps.idle.closeAll()
 	}
@@ -182,12 +221,20 @@ type poolState struct {
 	single bool
 	idle   *connCache // nil without keepalive
 	clock  func() time.Time
+	// resolved holds each server line's addresses, in the order of the
+	// pool's servers; refreshAt is when the first Resolve server's expire
+	// (zero when none does).
+	resolved  []resolution
+	refreshAt time.Time
 }
 
 func (ps *poolState) now() time.Time { return ps.clock() }
 
-// build resolves the pool's servers into peers, once.
-func (u *UpstreamPool) build() (*poolState, error) {
+// build resolves the pool's servers into peers, once, looking host names
+// up with the pool's resolver, else system (nil: the system resolver).
+func (u *UpstreamPool) build() (*poolState, error) { return u.buildWith(nil) }
+
+func (u *UpstreamPool) buildWith(system LookupFunc) (*poolState, error) {
 	if ps := u.built.Load(); ps != nil {
 		return ps, nil
 	}
@@ -199,12 +246,63 @@ func (u *UpstreamPool) build() (*poolState, error) {
 	if ps := u.built.Load(); ps != nil {
 		return ps, nil
 	}
-	ps, err := u.newState(u.servers, nil)
+	if u.lookup == nil && system != nil {
+		u.lookup = system
+	}
+	ps, err := u.newState(u.servers, nil, false)
 	if err != nil {
 		return nil, err
 	}
 	u.built.Store(ps)
 	return ps, nil
+}
+
+// current is the state a request uses. Once addresses of Resolve servers
+// have expired it starts their re-resolution in the background, as
+// nginx's resolver does: requests never wait for DNS, they use the
+// addresses known until the new ones are in.
+func (u *UpstreamPool) current() (*poolState, error) {
+	ps, err := u.build()
+	if err != nil || ps.refreshAt.IsZero() || ps.now().Before(ps.refreshAt) {
+		return ps, err
+	}
+	if !u.refreshing.CompareAndSwap(false, true) {
+		return ps, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), defaultResolverTimeout)
+	u.refreshMu.Lock()
+	u.refreshCancel = cancel
+	u.refreshWG.Add(1)
+	u.refreshMu.Unlock()
+	go func() {
+		defer u.refreshWG.Done()
+		defer u.refreshing.Store(false)
+		defer cancel()
+		u.refresh(ctx)
+	}()
+	return ps, nil
+}
+
+// refresh re-resolves the Resolve servers whose addresses have expired
+// and publishes the new peers; peers whose address stays keep their
+// state.
+func (u *UpstreamPool) refresh(ctx context.Context) {
+	defer func() {
+		// The lookup is the embedder's code: a panic in it must not take
+		// the process down from a goroutine nobody waits on.
+		_ = recover()
+	}()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	prev := u.built.Load()
+	if prev == nil {
+		return
+	}
+	ps, err := u.newStateCtx(ctx, u.servers, prev, true)
+	if err != nil {
+		return
+	}
+	u.built.Store(ps)
 }
 
 // SetServers replaces the pool's servers while it serves: requests in
@@ -216,7 +314,7 @@ func (u *UpstreamPool) build() (*poolState, error) {
 func (u *UpstreamPool) SetServers(servers []Server) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	ps, err := u.newState(servers, u.built.Load())
+	ps, err := u.newState(servers, u.built.Load(), false)
 	if err != nil {
 		return err
 	}
@@ -259,8 +357,15 @@ func (u *UpstreamPool) State() ([]PeerState, error) {
 }
 
 // newState resolves servers into a runnable snapshot, carrying over the
-// state of peers that prev already had.
-func (u *UpstreamPool) newState(servers []Server, prev *poolState) (*poolState, error) {
+// state of peers that prev already had. With refresh, only the addresses
+// of Resolve servers that have expired are looked up again.
+func (u *UpstreamPool) newState(servers []Server, prev *poolState, refresh bool) (*poolState, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), defaultResolverTimeout)
+	defer cancel()
+	return u.newStateCtx(ctx, servers, prev, refresh)
+}
+
+func (u *UpstreamPool) newStateCtx(ctx context.Context, servers []Server, prev *poolState, refresh bool) (*poolState, error) {
 	if hb, ok := u.balancer.(*hashBalancer); ok && hb.err != nil {
 		return nil, fmt.Errorf("upstream %q: hash: %w", u.name, hb.err)
 	}
@@ -276,11 +381,23 @@ func (u *UpstreamPool) newState(servers []Server, prev *poolState) (*poolState, 
 	} else if u.keepalive.max > 0 {
 		ps.idle = newConnCache(u.keepalive)
 	}
-	for _, s := range servers {
-		peers, err := resolvePeers(s)
+	now := ps.now()
+	resolving := false
+	for i, s := range servers {
+		var old *resolution
+		if refresh && prev != nil && i < len(prev.resolved) {
+			old = &prev.resolved[i]
+		}
+		res, err := u.resolveServer(ctx, s, old, now)
 		if err != nil {
 			return nil, err
 		}
+		ps.resolved = append(ps.resolved, res)
+		if s.Resolve && !res.expires.IsZero() && (ps.refreshAt.IsZero() || res.expires.Before(ps.refreshAt)) {
+			ps.refreshAt = res.expires
+		}
+		resolving = resolving || s.Resolve
+		peers := newPeers(s, res)
 		if s.Backup {
 			if _, rr := u.balancer.(roundRobin); !rr {
 				if _, lc := u.balancer.(leastConn); !lc {
@@ -292,7 +409,7 @@ func (u *UpstreamPool) newState(servers []Server, prev *poolState) (*poolState, 
 			ps.primary.peers = append(ps.primary.peers, peers...)
 		}
 	}
-	if len(ps.primary.peers) == 0 {
+	if len(ps.primary.peers) == 0 && !resolving {
 		return nil, fmt.Errorf("upstream %q has only backup servers", u.name)
 	}
 	if prev != nil {
@@ -302,6 +419,9 @@ func (u *UpstreamPool) newState(servers []Server, prev *poolState) (*poolState, 
 	ps.single = len(ps.primary.peers) == 1 && len(ps.backup.peers) == 0
 	for _, p := range ps.primary.peers {
 		ps.primary.totalWeight += p.weight
+	}
+	for _, p := range ps.backup.peers {
+		ps.backup.totalWeight += p.weight
 	}
 	if ch, ok := u.balancer.(*hashBalancer); ok && ch.consistent {
 		ps.primary.points = chashPoints(ps.primary.peers)
@@ -325,61 +445,111 @@ func (t *tier) carryOver(old *tier) {
 	}
 }
 
-func resolvePeers(s Server) ([]*peer, error) {
+// resolution is what one server line stands for: its addresses, and for
+// a Resolve server until when they hold.
+type resolution struct {
+	network string   // "tcp" or "unix"
+	addrs   []string // "ip:port", or the socket path
+	expires time.Time
+}
+
+// retryResolve is how soon a Resolve server whose name did not resolve is
+// tried again.
+const retryResolve = 10 * time.Second
+
+// resolveServer looks s up. A Resolve server reuses old until it
+// expires, and keeps it when a new lookup fails.
+func (u *UpstreamPool) resolveServer(ctx context.Context, s Server, old *resolution, now time.Time) (resolution, error) {
 	if s.Weight < 0 || s.MaxConns < 0 || s.FailTimeout < 0 || s.MaxFails < Unlimited {
-		return nil, fmt.Errorf("server %q: invalid parameter", s.Addr)
-	}
-	newPeer := func(network, addr, name string) *peer {
-		p := &peer{
-			network: network, addr: addr, name: name, server: s.Addr,
-			weight:      max(s.Weight, 1),
-			maxFails:    s.MaxFails,
-			failTimeout: s.FailTimeout,
-			maxConns:    int64(s.MaxConns),
-			down:        s.Down,
-		}
-		if p.maxFails == 0 {
-			p.maxFails = 1
-		}
-		if p.failTimeout == 0 {
-			p.failTimeout = 10 * time.Second
-		}
-		p.effectiveWeight = p.weight
-		p.conns = new(atomic.Int64)
-		return p
+		return resolution{}, fmt.Errorf("server %q: invalid parameter", s.Addr)
 	}
 	if path, ok := strings.CutPrefix(s.Addr, "unix:"); ok {
-		return []*peer{newPeer("unix", path, s.Addr)}, nil
+		return resolution{network: "unix", addrs: []string{path}}, nil
 	}
 	host, port, err := net.SplitHostPort(s.Addr)
 	if err != nil {
 		host, port = strings.Trim(s.Addr, "[]"), "80"
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		return nil, fmt.Errorf("invalid port in upstream %q", s.Addr)
+		return resolution{}, fmt.Errorf("invalid port in upstream %q", s.Addr)
 	}
-	var addrs []string
-	if ip := net.ParseIP(host); ip != nil {
-		addrs = []string{host}
-	} else if addrs, err = net.LookupHost(host); err != nil {
-		return nil, fmt.Errorf("host not found in upstream %q", s.Addr)
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return resolution{network: "tcp", addrs: []string{net.JoinHostPort(ip.String(), port)}}, nil
 	}
-	peers := make([]*peer, 0, len(addrs))
-	for _, a := range addrs {
-		addr := net.JoinHostPort(a, port)
-		peers = append(peers, newPeer("tcp", addr, addr))
+	if s.Resolve && u.lookup == nil {
+		return resolution{}, fmt.Errorf("no resolver defined to resolve %q", host)
 	}
-	return peers, nil
+	if old != nil && (old.expires.IsZero() || now.Before(old.expires)) {
+		return *old, nil
+	}
+	lookup := u.lookup
+	if lookup == nil {
+		lookup = systemLookup
+	}
+	ips, ttl, err := lookup(ctx, host)
+	if err == nil && len(ips) == 0 {
+		err = errors.New("no addresses")
+	}
+	if err != nil {
+		if !s.Resolve {
+			return resolution{}, fmt.Errorf("host not found in upstream %q", s.Addr)
+		}
+		// nginx keeps serving the addresses it had, and tries again.
+		res := resolution{network: "tcp", expires: now.Add(retryResolve)}
+		if old != nil {
+			res.addrs = old.addrs
+		}
+		return res, nil
+	}
+	res := resolution{network: "tcp", addrs: make([]string, len(ips))}
+	for i, ip := range ips {
+		res.addrs[i] = net.JoinHostPort(ip.Unmap().String(), port)
+	}
+	if s.Resolve {
+		res.expires = now.Add(max(ttl, time.Second))
+	}
+	return res, nil
+}
+
+// newPeers makes a peer of every address of s.
+func newPeers(s Server, res resolution) []*peer {
+	peers := make([]*peer, 0, len(res.addrs))
+	for _, a := range res.addrs {
+		name := a
+		if res.network == "unix" {
+			name = s.Addr
+		}
+		p := &peer{
+			network: res.network, addr: a, name: name, server: s.Addr,
+			weight:      max(s.Weight, 1),
+			maxFails:    s.MaxFails,
+			failTimeout: int64((s.FailTimeout + time.Second - 1) / time.Second),
+			maxConns:    int64(s.MaxConns),
+			down:        s.Down,
+		}
+		if p.maxFails == 0 {
+			p.maxFails = 1
+		}
+		if s.FailTimeout == 0 {
+			p.failTimeout = 10
+		}
+		p.effectiveWeight = p.weight
+		p.conns = new(atomic.Int64)
+		peers = append(peers, p)
+	}
+	return peers
 }
 
 // peer is one upstream address with nginx's per-peer state. It must not
-// be copied once in use.
+// be copied once in use. Failure times are whole seconds since the epoch,
+// as nginx's ngx_time(): fail_timeout=1s means "until the clock has moved
+// on by two seconds", not by one.
 type peer struct {
 	network, addr, name string
 	server              string // the server line's address, as written (consistent hash input)
 	weight              int
 	maxFails            int
-	failTimeout         time.Duration
+	failTimeout         int64 // seconds
 	maxConns            int64
 	down                bool
 
@@ -387,8 +557,8 @@ type peer struct {
 	currentWeight   int
 	effectiveWeight int
 	fails           int
-	accessed        time.Time // last failure
-	checked         time.Time // last failure or probe
+	accessed        int64 // last failure
+	checked         int64 // last failure or probe
 
 	// conns counts requests in flight; it is shared with the same address
 	// in later snapshots (SetServers).
@@ -404,7 +574,7 @@ func (p *peer) available(now time.Time) bool {
 	if p.maxConns > 0 && p.conns.Load() >= p.maxConns {
 		return false
 	}
-	if p.maxFails > 0 && p.fails >= p.maxFails && now.Sub(p.checked) <= p.failTimeout {
+	if p.maxFails > 0 && p.fails >= p.maxFails && now.Unix()-p.checked <= p.failTimeout {
 		return false
 	}
 	return true
@@ -412,8 +582,8 @@ func (p *peer) available(now time.Time) bool {
 
 // selected marks a pick made after fail_timeout as the probe nginx sends.
 func (p *peer) selected(now time.Time) {
-	if now.Sub(p.checked) > p.failTimeout {
-		p.checked = now
+	if now.Unix()-p.checked > p.failTimeout {
+		p.checked = now.Unix()
 	}
 }
 
@@ -427,7 +597,7 @@ func (ps *poolState) free(t *tier, p *peer, failed bool, now time.Time) {
 	defer t.mu.Unlock()
 	if failed {
 		p.fails++
-		p.accessed, p.checked = now, now
+		p.accessed, p.checked = now.Unix(), now.Unix()
 		if p.maxFails > 0 {
 			p.effectiveWeight -= p.weight / p.maxFails
 		}
@@ -436,7 +606,7 @@ func (ps *poolState) free(t *tier, p *peer, failed bool, now time.Time) {
 		}
 		return
 	}
-	if p.accessed.Before(p.checked) {
+	if p.accessed < p.checked {
 		p.fails = 0
 	}
 }
@@ -454,17 +624,20 @@ type attemptCursor struct {
 	hash       uint32 // ip_hash and hash accumulators
 	hashTries  int    // nginx gives up hashing after 20 and falls back to round-robin
 	rehash     int
-	chashPoint int // consistent hash: index into the points, -1 before the first pick
+	chashPoint int      // consistent hash: index into the points, -1 before the first pick
+	digits     [20]byte // hash: room for the rehash prefix, so that rehashing allocates nothing
 }
 
 func newCursor(ps *poolState, key []byte) *attemptCursor {
+	// nginx's tries: the servers not marked down, backups included.
 	tries := 0
-	for _, p := range ps.primary.peers {
-		if !p.down {
-			tries++
+	for _, t := range []*tier{&ps.primary, &ps.backup} {
+		for _, p := range t.peers {
+			if !p.down {
+				tries++
+			}
 		}
 	}
-	tries += len(ps.backup.peers)
 	return &attemptCursor{
 		ps:         ps,
 		tried:      make([]bool, max(len(ps.primary.peers), len(ps.backup.peers))),

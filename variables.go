@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -181,6 +180,8 @@ var variableFamilies = []variableFamily{
 	{"arg_", varArg, keep},
 	{"cookie_", varCookie, keep},
 	{"sent_http_", varSentHTTP, headerName},
+	{"upstream_http_", varUpstreamHTTP, headerName},
+	{"upstream_cookie_", varUpstreamCookie, keep},
 }
 
 var variables map[string]varGetter
@@ -197,14 +198,6 @@ func init() {
 		"is_args":      varIsArgs,
 		"host":         func(st *reqState, _ string, d []byte) []byte { return append(d, st.host()...) },
 		"hostname":     varHostname,
-		"remote_addr": func(st *reqState, _ string, d []byte) []byte {
-			h, _ := splitAddr(st.r.RemoteAddr)
-			return append(d, h...)
-		},
-		"remote_port": func(st *reqState, _ string, d []byte) []byte {
-			_, p := splitAddr(st.r.RemoteAddr)
-			return append(d, p...)
-		},
 		"server_addr": func(st *reqState, _ string, d []byte) []byte {
 			h, _ := splitAddr(st.localAddr())
 			return append(d, h...)
@@ -232,14 +225,6 @@ func init() {
 			return st.now().AppendFormat(d, "02/Jan/2006:15:04:05 -0700")
 		},
 		"status": varStatus,
-		"binary_remote_addr": func(st *reqState, _ string, d []byte) []byte {
-			h, _ := splitAddr(st.r.RemoteAddr)
-			ip := net.ParseIP(h)
-			if v4 := ip.To4(); v4 != nil {
-				return append(d, v4...)
-			}
-			return append(d, ip...)
-		},
 		"http_cookie": func(st *reqState, _ string, d []byte) []byte {
 			return appendJoined(d, st.r.Header.Values("Cookie"), "; ")
 		},
@@ -248,6 +233,8 @@ func init() {
 		},
 	}
 	registerProxyVariables(variables)
+	registerUpstreamVariables(variables)
+	registerRealIPVariables(variables)
 }
 
 func appendJoined(d []byte, vals []string, sep string) []byte {
@@ -293,6 +280,9 @@ func varHTTP(st *reqState, name string, d []byte) []byte {
 	}
 	if vs := st.r.Header[name]; len(vs) > 0 {
 		return append(d, vs[0]...)
+	}
+	if v, ok := underscoreHeader(st.r.Header, name); ok {
+		return append(d, v...)
 	}
 	return d
 }

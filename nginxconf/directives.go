@@ -110,7 +110,6 @@ func init() {
 		// http-level tuning with no meaning in-process.
 		"access_log":                    tuningRow(httpSrvLc, 1, -1),
 		"log_format":                    tuningRow(httpOnly, 2, -1),
-		"client_body_temp_path":         tuningRow(httpSrvLc, 1, 4),
 		"proxy_temp_path":               tuningRow(httpSrvLc, 1, 4),
 		"fastcgi_temp_path":             tuningRow(httpSrvLc, 1, 4),
 		"uwsgi_temp_path":               tuningRow(httpSrvLc, 1, 4),
@@ -189,14 +188,32 @@ func init() {
 		"proxy_read_timeout":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyReadTimeout)},
 		"proxy_hide_header":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHideHeader(d.Args[0]), nil }},
 		"proxy_pass_header":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyPassHeader(d.Args[0]), nil }},
-		"proxy_redirect":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: proxyRedirect},
+		"proxy_redirect":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, structural: structProxyRedirect},
+		"proxy_cookie_domain":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: cookieRule(frontdesk.ProxyCookieDomain, frontdesk.ProxyCookieDomainOff)},
+		"proxy_cookie_path":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: cookieRule(frontdesk.ProxyCookiePath, frontdesk.ProxyCookiePathOff)},
+		"proxy_cookie_flags":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 4, apply: proxyCookieFlags},
+		"proxy_ignore_headers":        {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyIgnoreHeaders(d.Args...), nil }},
+		"proxy_intercept_errors":      {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_intercept_errors", frontdesk.ProxyInterceptErrors)},
+		"proxy_limit_rate":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: proxyLimitRate},
 		"proxy_buffering":             {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_buffering", frontdesk.ProxyBuffering)},
 		"proxy_pass_request_headers":  {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_headers", frontdesk.ProxyPassRequestHeaders)},
 		"proxy_pass_request_body":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_body", frontdesk.ProxyPassRequestBody)},
 		"client_max_body_size":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientMaxBodySize},
+		"client_body_buffer_size":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientBodyBufferSize},
+		"client_body_temp_path":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 4, structural: structClientBodyTempPath},
+		"proxy_request_buffering":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_request_buffering", frontdesk.ProxyRequestBuffering)},
+		"proxy_set_body":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxySetBody(d.Args[0]), nil }},
+		"proxy_method":                {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyMethod(d.Args[0]), nil }},
+		"underscores_in_headers":      {contexts: httpSrv, minArgs: 1, maxArgs: 1, structural: serverFlag("underscores_in_headers", frontdesk.UnderscoresInHeaders)},
+		"ignore_invalid_headers":      {contexts: httpSrv, minArgs: 1, maxArgs: 1, structural: serverFlag("ignore_invalid_headers", frontdesk.IgnoreInvalidHeaders)},
+		"set_real_ip_from":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.SetRealIPFrom(d.Args[0]), nil }},
+		"real_ip_header":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.RealIPHeader(d.Args[0]), nil }},
+		"real_ip_recursive":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("real_ip_recursive", frontdesk.RealIPRecursive)},
 		"proxy_next_upstream":         {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyNextUpstream(d.Args...), nil }},
 		"proxy_next_upstream_tries":   {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: nextUpstreamTries},
 		"proxy_next_upstream_timeout": {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyNextUpstreamTimeout)},
+		"resolver":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.Resolver(d.Args...), nil }},
+		"resolver_timeout":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ResolverTimeout)},
 		"upstream":                    {contexts: httpOnly, minArgs: 1, maxArgs: 1, block: true, structural: structUpstream},
 		"least_conn":                  {contexts: upstreamCtx},
 		"ip_hash":                     {contexts: upstreamCtx},
@@ -409,20 +426,101 @@ func clientMaxBodySize(d *Directive) (frontdesk.Directive, error) {
 	return frontdesk.ClientMaxBodySize(n), nil
 }
 
-func proxyRedirect(d *Directive) (frontdesk.Directive, error) {
-	if len(d.Args) == 1 {
+func clientBodyBufferSize(d *Directive) (frontdesk.Directive, error) {
+	n, err := fileserve.ParseSize(d.Args[0])
+	if err != nil || n <= 0 {
+		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
+	}
+	return frontdesk.ClientBodyBufferSize(n), nil
+}
+
+// structClientBodyTempPath resolves the directory against the prefix, as
+// nginx does; the subdirectory levels are accepted and not reproduced.
+func structClientBodyTempPath(b *builder, _ context, d *Directive, sc *scope, loc *locState) {
+	for _, l := range d.Args[1:] {
+		if n, err := strconv.Atoi(l); err != nil || n < 1 || n > 2 {
+			b.fail(d, "invalid value %q", l)
+			return
+		}
+	}
+	dir := frontdesk.ClientBodyTempPath(b.fullPath(d.Args[0]))
+	if loc != nil {
+		loc.opts = append(loc.opts, dir)
+	} else {
+		sc.directives = append(sc.directives, dir)
+	}
+}
+
+// serverFlag records an on/off directive that frontdesk has only at
+// server level (nginx also accepts it at http level).
+func serverFlag(name string, f func(bool) frontdesk.Option) func(*builder, context, *Directive, *scope, *locState) {
+	return func(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 		switch d.Args[0] {
-		case "off":
-			return frontdesk.ProxyRedirectOff(), nil
-		case "default":
-			return frontdesk.Directive{}, fmt.Errorf("\"proxy_redirect default\" is not implemented by frontdesk")
+		case "on", "off":
+			sc.server = append(sc.server, f(d.Args[0] == "on"))
+		default:
+			b.fail(d, "invalid value %q in %q directive, it must be \"on\" or \"off\"", d.Args[0], name)
+		}
+	}
+}
+
+// structProxyRedirect checks what only the loader can see, that
+// "proxy_redirect default" follows the location's proxy_pass, then adds
+// the directive.
+func structProxyRedirect(b *builder, _ context, d *Directive, sc *scope, loc *locState) {
+	if len(d.Args) == 1 && d.Args[0] == "default" && (loc == nil || loc.handler == nil || loc.handler.proxyPass == "") {
+		b.fail(d, "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive")
+		return
+	}
+	var dir frontdesk.Directive
+	switch {
+	case len(d.Args) == 2:
+		dir = frontdesk.ProxyRedirect(d.Args[0], d.Args[1])
+	case d.Args[0] == "off":
+		dir = frontdesk.ProxyRedirectOff()
+	case d.Args[0] == "default":
+		dir = frontdesk.ProxyRedirectDefault()
+	default:
+		b.fail(d, "invalid parameter %q", d.Args[0])
+		return
+	}
+	if loc != nil {
+		loc.opts = append(loc.opts, dir)
+	} else {
+		sc.directives = append(sc.directives, dir)
+	}
+}
+
+// cookieRule reads "proxy_cookie_domain|path off" or "... pattern
+// replacement".
+func cookieRule(rule func(pattern, replacement string) frontdesk.Directive, off func() frontdesk.Directive) func(d *Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		if len(d.Args) == 2 {
+			return rule(d.Args[0], d.Args[1]), nil
+		}
+		if d.Args[0] == "off" {
+			return off(), nil
 		}
 		return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[0])
 	}
-	if strings.HasPrefix(d.Args[0], "~") || strings.Contains(d.Args[0], "$") || strings.Contains(d.Args[1], "$") {
-		return frontdesk.Directive{}, fmt.Errorf("regex and variables in \"proxy_redirect\" are not implemented by frontdesk")
+}
+
+func proxyCookieFlags(d *Directive) (frontdesk.Directive, error) {
+	if len(d.Args) == 1 {
+		if d.Args[0] == "off" {
+			return frontdesk.ProxyCookieFlagsOff(), nil
+		}
+		return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[0])
 	}
-	return frontdesk.ProxyRedirect(d.Args[0], d.Args[1]), nil
+	return frontdesk.ProxyCookieFlags(d.Args[0], d.Args[1:]...), nil
+}
+
+func proxyLimitRate(d *Directive) (frontdesk.Directive, error) {
+	n, err := fileserve.ParseSize(d.Args[0])
+	if err != nil {
+		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
+	}
+	return frontdesk.ProxyLimitRate(n), nil
 }
 
 func structProxyPass(b *builder, _ context, d *Directive, _ *scope, loc *locState) {

@@ -230,7 +230,7 @@ func structHTTP(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 
 func structServer(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 	srv := &Server{File: d.File, Line: d.Line}
-	inner := &scope{directives: slices.Clone(sc.directives), server: slices.Clone(sc.server)}
+	inner := &scope{directives: inheritLists(sc.directives, d.Block), server: slices.Clone(sc.server)}
 	var locations []*frontdesk.LocationBlock
 	for _, c := range d.Block {
 		switch c.Name {
@@ -283,6 +283,33 @@ func structServer(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
 		srv.Options = append(srv.Options, l)
 	}
 	b.cfg.Servers = append(b.cfg.Servers, srv)
+}
+
+// replacedLists are nginx's list directives: a level that has any line of
+// one inherits none of the outer level's. frontdesk merges server into
+// location that way; the http level, which frontdesk does not have, is
+// merged here.
+var replacedLists = map[string]bool{
+	"proxy_set_header": true, "set_real_ip_from": true, "add_header": true, "error_page": true,
+	"index": true, "proxy_hide_header": true, "proxy_pass_header": true, "proxy_redirect": true,
+}
+
+// inheritLists returns the http-level directives a server block inherits:
+// all but the lists the block sets itself.
+func inheritLists(outer []frontdesk.Directive, block []*Directive) []frontdesk.Directive {
+	own := map[string]bool{}
+	for _, c := range block {
+		if replacedLists[c.Name] {
+			own[c.Name] = true
+		}
+	}
+	out := make([]frontdesk.Directive, 0, len(outer))
+	for _, d := range outer {
+		if !own[d.Name()] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (b *builder) checkArgs(ctx context, d *Directive) bool {

@@ -44,7 +44,19 @@ type Case struct {
 	// times). dir is {{DIR}}, the "data" directory inside nginx's prefix.
 	Setup func(t testing.TB, dir string)
 	// Backend, when set, is started first and named {{BACKEND}} in Conf.
-	Backend  *Backend
+	Backend *Backend
+	// Backends, when set, are started first and named {{BACKEND1}},
+	// {{BACKEND2}} … (host:port; {{BACKEND1_PORT}} is the port alone) in
+	// Conf and in the requests. Such a case runs as a sequence: every
+	// request against nginx, then (the backends reset, so that both meet
+	// the same behaviour) every request against frontdesk, and then the
+	// two are compared request by request, what the backends received
+	// included. Requests may then hold backends busy (Async, Release).
+	Backends []*Backend
+	// DNS, with Backends, is served by a loopback DNS server named {{DNS}}
+	// (host:port, for nginx's resolver): each name's IPv4 and IPv6
+	// addresses. Other names do not exist (NXDOMAIN).
+	DNS      map[string][]string
 	Requests []Request
 }
 
@@ -61,8 +73,38 @@ type Request struct {
 	HTTP11 bool
 	// Compare names response headers compared in addition to the defaults.
 	Compare []string
+	// Shape names response headers compared with every run of digits
+	// replaced by "0": timings ($upstream_response_time) agree in form,
+	// not in value.
+	Shape []string
 	// Raw, when set, is sent as is instead of Method/Target/Header/Body.
 	Raw string
+	// Exchange, when set, drives the client connection itself instead of
+	// sending one request (a WebSocket conversation, a stream read piece
+	// by piece). It runs against nginx, then frontdesk, each on a fresh
+	// connection, and returns a transcript of what it saw; the two
+	// transcripts, with the servers' ports normalised, must be equal.
+	Exchange func(c net.Conn) string
+
+	// The fields below apply to cases with Backends.
+
+	// Source is the client's local address, such as "127.0.3.1": nginx's
+	// ip_hash and $remote_addr see the TCP source address.
+	Source string
+	// Async sends the request without waiting for its response: the
+	// sequence goes on once a backend has received it (or it was
+	// answered). A backend holding it (Hang) keeps it in flight, which
+	// least_conn and max_conns count, until a later Release.
+	Async bool
+	// Release lets the requests held by these backends (numbered from 1)
+	// go before this request is sent, and waits until the async requests
+	// they held are answered. A request with Release and no Target or Raw
+	// only releases.
+	Release []int
+	// WaitSeconds delays the request until the clock is that many whole
+	// seconds past the Date of the previous response: how a case lets
+	// fail_timeout, which nginx counts in whole seconds, run out.
+	WaitSeconds int
 }
 
 // DefaultCompared are the response headers every request compares.
@@ -98,16 +140,32 @@ func runCase(t *testing.T, c Case) {
 	var backend *runningBackend
 	if c.Backend != nil {
 		backend = startBackend(t, c.Backend)
-		conf = strings.ReplaceAll(conf, "{{BACKEND}}", backend.ln.Addr().String())
+		conf = strings.ReplaceAll(conf, "{{BACKEND}}", backend.addr)
+	}
+	var set *backendSet
+	if len(c.Backends) > 0 {
+		set = startBackends(t, c.Backends)
+		if c.DNS != nil {
+			set.dns = startDNS(t, c.DNS)
+		}
+		conf = set.substitute(conf)
 	}
 	ng := nginxtest.StartWith(t, conf, nginxtest.Options{Dir: prefix, DataDir: dir})
 	fd := startFrontdesk(t, ng)
+	if set != nil {
+		runSequence(t, c.Requests, set, ng.Addr, fd)
+		return
+	}
 	for _, r := range c.Requests {
 		name := r.Name
 		if name == "" {
 			name = strings.TrimSpace(r.Method + " " + r.Target)
 		}
 		t.Run(name, func(t *testing.T) {
+			if r.Exchange != nil {
+				runExchange(t, r.Exchange, backend, ng.Addr, fd)
+				return
+			}
 			raw := r.raw()
 			want, werr := do(ng.Addr, raw)
 			var wantUp [][]byte
@@ -118,25 +176,31 @@ func runCase(t *testing.T, c Case) {
 			if backend != nil {
 				compareUpstream(t, wantUp, backend.take(), portOf(ng.Addr), portOf(fd))
 			}
-			if werr != nil || gerr != nil {
-				switch {
-				case errors.Is(werr, io.ErrUnexpectedEOF) && errors.Is(gerr, io.ErrUnexpectedEOF) && want != nil && got != nil:
-					// Both cut the body short (an upstream that died
-					// mid-body): what was sent must still agree.
-				case errors.Is(werr, io.EOF) && errors.Is(gerr, io.EOF):
-					// Both closed without any response (nginx's "return 444").
-					return
-				case werr != nil && gerr != nil && sameFailure(werr, gerr, ng.Addr, fd):
-					// Both sent the same unparsable bytes (an HTTP/0.9
-					// upstream passed through raw).
-					return
-				default:
-					t.Fatalf("nginx: %v; frontdesk: %v", werr, gerr)
-				}
-			}
-			compare(t, r, want, got, portOf(ng.Addr), portOf(fd))
+			compareOutcome(t, r, want, werr, got, gerr, ng.Addr, fd)
 		})
 	}
+}
+
+// compareOutcome compares one request's results, errors included.
+func compareOutcome(t *testing.T, r Request, want *rawhttp.Response, werr error, got *rawhttp.Response, gerr error, ngAddr, fdAddr string) {
+	t.Helper()
+	if werr != nil || gerr != nil {
+		switch {
+		case errors.Is(werr, io.ErrUnexpectedEOF) && errors.Is(gerr, io.ErrUnexpectedEOF) && want != nil && got != nil:
+			// Both cut the body short (an upstream that died
+			// mid-body): what was sent must still agree.
+		case errors.Is(werr, io.EOF) && errors.Is(gerr, io.EOF):
+			// Both closed without any response (nginx's "return 444").
+			return
+		case werr != nil && gerr != nil && sameFailure(werr, gerr, ngAddr, fdAddr):
+			// Both sent the same unparsable bytes (an HTTP/0.9
+			// upstream passed through raw).
+			return
+		default:
+			t.Fatalf("nginx: %v; frontdesk: %v", werr, gerr)
+		}
+	}
+	compare(t, r, want, got, portOf(ngAddr), portOf(fdAddr))
 }
 
 // raw is the request on the wire.
@@ -225,9 +289,14 @@ func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
 // do sends raw to addr. An error is returned, not fatal: a connection
 // closed without a response is an outcome to compare.
 func do(addr string, raw []byte) (*rawhttp.Response, error) {
+	return doFrom(addr, "", raw)
+}
+
+// doFrom is do from the local address source ("" for any).
+func doFrom(addr, source string, raw []byte) (*rawhttp.Response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := rawhttp.Do(ctx, addr, raw)
+	resp, err := rawhttp.DoFrom(ctx, addr, source, raw)
 	if err != nil {
 		// resp may hold a response cut short; callers compare it.
 		return resp, fmt.Errorf("request to %s: %w", addr, err)
@@ -239,6 +308,8 @@ func portOf(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
 	return p
 }
+
+var digitsRE = regexp.MustCompile(`[0-9]+`)
 
 var boundaryRE = regexp.MustCompile(`boundary=([0-9A-Za-z'()+_,./:=?-]+)`)
 
@@ -264,6 +335,17 @@ func compare(t *testing.T, req Request, want, got *rawhttp.Response, wantPort, g
 	wb, gb := boundaryOf(want), boundaryOf(got)
 	if want.Status != got.Status {
 		t.Errorf("status: nginx %d; frontdesk %d", want.Status, got.Status)
+	}
+	// Interim responses ("100 Continue") are part of what the client sees.
+	if wi, gi := interimLines(want), interimLines(got); wi != gi {
+		t.Errorf("interim responses: nginx %q; frontdesk %q", wi, gi)
+	}
+	for _, h := range req.Shape {
+		w := digitsRE.ReplaceAllString(strings.Join(want.Values(h), " | "), "0")
+		g := digitsRE.ReplaceAllString(strings.Join(got.Values(h), " | "), "0")
+		if w != g {
+			t.Errorf("%s: nginx %q; frontdesk %q (digits aside)", h, strings.Join(want.Values(h), " | "), strings.Join(got.Values(h), " | "))
+		}
 	}
 	for _, h := range append(append([]string{}, DefaultCompared...), req.Compare...) {
 		w := normalise(strings.Join(want.Values(h), " | "), wantPort, wb)
@@ -336,4 +418,41 @@ func compareUpstream(t *testing.T, want, got [][]byte, wantPort, gotPort string)
 // the servers' addresses are taken out.
 func sameFailure(a, b error, addrA, addrB string) bool {
 	return strings.ReplaceAll(a.Error(), addrA, "ADDR") == strings.ReplaceAll(b.Error(), addrB, "ADDR")
+}
+
+// interimLines lists the status lines of r's 1xx interim responses.
+func interimLines(r *rawhttp.Response) string {
+	lines := make([]string, len(r.Interim))
+	for i, ir := range r.Interim {
+		lines[i] = ir.StatusLine
+	}
+	return strings.Join(lines, " | ")
+}
+
+// runExchange runs a scripted conversation against both servers and
+// compares the transcripts, and what the backend received.
+func runExchange(t *testing.T, exchange func(net.Conn) string, backend *runningBackend, ngAddr, fdAddr string) {
+	t.Helper()
+	talk := func(addr string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := rawhttp.Dial(ctx, addr)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		defer c.Close()
+		return exchange(c)
+	}
+	want := talk(ngAddr)
+	var wantUp [][]byte
+	if backend != nil {
+		wantUp = backend.take()
+	}
+	got := talk(fdAddr)
+	if backend != nil {
+		compareUpstream(t, wantUp, backend.take(), portOf(ngAddr), portOf(fdAddr))
+	}
+	if w, g := normalise(want, portOf(ngAddr), ""), normalise(got, portOf(fdAddr), ""); w != g {
+		t.Errorf("transcripts differ:\nnginx:     %q\nfrontdesk: %q", clip(w), clip(g))
+	}
 }

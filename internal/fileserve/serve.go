@@ -186,7 +186,8 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 		writeMultipart(w, c, ranges, headOnly)
 		return true, 0
 	case rangeIgnored:
-		h.Set("Accept-Ranges", "bytes")
+		// Added: one an upstream left before an X-Accel-Redirect stays.
+		h["Accept-Ranges"] = append(h["Accept-Ranges"], "bytes")
 	}
 
 	h.Set("Content-Length", strconv.FormatInt(c.Size, 10))
@@ -202,7 +203,10 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 // net/http does not sniff one), Last-Modified (only for 200, 206 and 304, as
 // ngx_http_header_filter drops it otherwise) and ETag.
 func setEntityHeaders(h http.Header, c Content, status int) {
-	if c.Type != "" {
+	if _, ok := h["Content-Type"]; ok {
+		// ngx_http_set_content_type keeps a type already set: the one
+		// of an upstream response an X-Accel-Redirect replaced.
+	} else if c.Type != "" {
 		h.Set("Content-Type", c.Type)
 	} else {
 		h["Content-Type"] = nil

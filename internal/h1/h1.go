@@ -90,6 +90,17 @@ func ReadResponse(br *bufio.Reader, maxHead int) (*Response, error) {
 		}
 		return nil, err
 	}
+	if err != nil && statusLinePrefix(raw) {
+		// A status line cut short: nginx waits for the rest, and an
+		// upstream that closes or stalls now fails the try (502, 504).
+		if err == io.EOF {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if err == bufio.ErrBufferFull {
+			return nil, ErrHeaderTooBig
+		}
+		return nil, err
+	}
 	line := bytes.TrimRight(raw, "\r\n")
 	resp := &Response{ContentLength: -1}
 	if !parseStatusLine(line, resp) {
@@ -153,7 +164,7 @@ func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 // parseStatusLine accepts "HTTP/x.y SP ddd [SP reason]".
 func parseStatusLine(line []byte, r *Response) bool {
 	rest, ok := bytes.CutPrefix(line, []byte("HTTP/"))
-	if !ok {
+	if !ok || len(rest) == 0 || rest[0] == '0' {
 		return false
 	}
 	major, rest, ok := digits(rest)
@@ -180,6 +191,50 @@ func parseStatusLine(line []byte, r *Response) bool {
 	}
 	r.StatusLine = string(rest)
 	return true
+}
+
+// statusLinePrefix reports whether b, a status line without its end, can
+// still become a valid one: nginx's status line parser has not yet met a
+// byte it refuses.
+func statusLinePrefix(b []byte) bool {
+	const proto = "HTTP/"
+	if len(b) <= len(proto) {
+		return bytes.HasPrefix([]byte(proto), b)
+	}
+	if !bytes.HasPrefix(b, []byte(proto)) {
+		return false
+	}
+	b = b[len(proto):]
+	// major digits, ".", minor digits, spaces, three status digits, then
+	// anything up to the line end.
+	i := 0
+	for i < len(b) && isDigit(b[i]) {
+		i++
+	}
+	if i == len(b) {
+		return i == 0 || b[0] != '0'
+	}
+	if i == 0 || b[0] == '0' || b[i] != '.' {
+		return false
+	}
+	b = b[i+1:]
+	i = 0
+	for i < len(b) && isDigit(b[i]) {
+		i++
+	}
+	if i == len(b) {
+		return true
+	}
+	if i == 0 || b[i] != ' ' {
+		return false
+	}
+	b = bytes.TrimLeft(b[i:], " ")
+	for i = 0; i < len(b) && i < 3; i++ {
+		if !isDigit(b[i]) {
+			return false
+		}
+	}
+	return len(b) <= 3 || b[3] == ' ' || b[3] == '\r'
 }
 
 func digits(b []byte) (int, []byte, bool) {

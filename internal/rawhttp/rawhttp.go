@@ -112,6 +112,13 @@ func (r *Response) Values(name string) []string {
 // the context's deadline, or [DefaultTimeout] from now when it has none, so
 // every read and write on it is bounded; the caller may move it.
 func Dial(ctx context.Context, addr string) (net.Conn, error) {
+	return DialFrom(ctx, addr, "")
+}
+
+// DialFrom is [Dial] from the local IP address source ("" lets the system
+// choose). Tests of nginx's ip_hash send from several loopback addresses
+// (127.0.i.x), since the server sees the TCP source address.
+func DialFrom(ctx context.Context, addr, source string) (net.Conn, error) {
 	network, address := "tcp", addr
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
 		network, address = "unix", path
@@ -123,6 +130,13 @@ func Dial(ctx context.Context, addr string) (net.Conn, error) {
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	var d net.Dialer
+	if source != "" {
+		ip := net.ParseIP(source)
+		if ip == nil {
+			return nil, fmt.Errorf("rawhttp: invalid source address %q", source)
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
 	conn, err := d.DialContext(dctx, network, address)
 	if err != nil {
 		return nil, fmt.Errorf("rawhttp: %w", err)
@@ -151,7 +165,13 @@ func Dial(ctx context.Context, addr string) (net.Conn, error) {
 // want to compare it. A connection closed before any response byte (nginx's
 // "return 444") gives an error wrapping [io.EOF].
 func Do(ctx context.Context, addr string, request []byte) (*Response, error) {
-	conn, err := Dial(ctx, addr)
+	return DoFrom(ctx, addr, "", request)
+}
+
+// DoFrom is [Do] over a connection from the local IP address source (see
+// [DialFrom]).
+func DoFrom(ctx context.Context, addr, source string, request []byte) (*Response, error) {
+	conn, err := DialFrom(ctx, addr, source)
 	if err != nil {
 		return nil, err
 	}

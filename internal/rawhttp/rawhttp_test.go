@@ -454,3 +454,29 @@ func TestDoClosedWithoutResponse(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 	assert.ErrorContains(t, err, "closed without a response")
 }
+
+// ip_hash conformance sends from 127.0.i.x: the server must see that source.
+func TestDoFrom(t *testing.T) {
+	t.Parallel()
+	l := listenTCP(t)
+	remote := make(chan string, 1)
+	done := make(chan struct{})
+	t.Cleanup(func() { l.Close(); <-done })
+	go func() {
+		defer close(done)
+		conn, err := l.Accept()
+		if err != nil {
+			remote <- err.Error()
+			return
+		}
+		defer conn.Close()
+		remote <- conn.RemoteAddr().(*net.TCPAddr).IP.String()
+		io.WriteString(conn, "HTTP/1.0 204 No Content\r\n\r\n")
+	}()
+	resp, err := DoFrom(t.Context(), l.Addr().String(), "127.0.7.9", Request("GET", "/"))
+	require.NoError(t, err)
+	assert.Equal(t, 204, resp.Status)
+	assert.Equal(t, "127.0.7.9", <-remote)
+	_, err = DoFrom(t.Context(), l.Addr().String(), "not-an-ip", Request("GET", "/"))
+	assert.ErrorContains(t, err, "invalid source address")
+}
