@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -39,8 +38,17 @@ type ProxyPassHandler struct {
 // ProxyPass mirrors nginx's proxy_pass: url is "http://host[:port][/uri]",
 // "http://NAME[/uri]" naming an [UpstreamPool] given to [New], or
 // "http://unix:/path.sock:[/uri]". A host that is neither a pool nor an
-// address is resolved when the Proxy is built, every address becoming a
-// peer of an implicit pool.
+// address is resolved when the Proxy is built (see [SystemResolver]),
+// every address becoming a peer of an implicit pool that every location
+// naming the same host and port shares.
+//
+// A url with variables ("http://$host_var$request_uri") is evaluated for
+// each request, as in nginx: its URI part, when it has one, is sent as it
+// is (the request's arguments are not added); its host is an upstream
+// name (when no port is written), the address of an implicit pool, an IP
+// address, or a name resolved then with the location's [Resolver] — and
+// without one the request is answered 502. proxy_redirect default does
+// not apply to such a url.
 func ProxyPass(url string) *ProxyPassHandler { return &ProxyPassHandler{raw: url} }
 
 func (h *ProxyPassHandler) bind(c *compiler, l *location) http.Handler {
@@ -501,12 +509,14 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 func (st *reqState) balancerKey(b Balancer) []byte {
 	switch b := b.(type) {
 	case ipHash:
-		ip, err := netip.ParseAddr(string(variables["remote_addr"](st, "", nil)))
-		if err != nil {
+		// nginx keys IPv4 on three octets and anything else on all 16
+		// bytes, an IPv4-mapped IPv6 address included.
+		ip := st.remote().addr
+		switch {
+		case !ip.IsValid():
 			return nil
-		}
-		if ip.Is4() || ip.Is4In6() {
-			a := ip.Unmap().As4()
+		case ip.Is4():
+			a := ip.As4()
 			return a[:3]
 		}
 		a := ip.As16()
