@@ -228,3 +228,20 @@ func BenchmarkBalancerPick(b *testing.B) {
 		}
 	}
 }
+
+// A server line with several addresses adds its 160*weight points once,
+// as nginx's de-duplication of the identical chains of its peers does.
+func TestConsistentHashPointsPerServerLine(t *testing.T) {
+	f := &fakeLookup{}
+	f.set("multi.test", "10.0.0.1", "10.0.0.2")
+	ps, err := Upstream("c", []Server{{Addr: "multi.test:80", Weight: 2}, {Addr: "10.0.0.3:80"}},
+		WithBalancer(ConsistentHash("$request_uri")), WithResolver(f.lookup)).build()
+	require.NoError(t, err)
+	require.Len(t, ps.primary.peers, 3)
+	per := map[string]int{}
+	for _, p := range ps.primary.points {
+		per[p.server]++
+	}
+	assert.Equal(t, 320, per["multi.test:80"])
+	assert.Equal(t, 160, per["10.0.0.3:80"])
+}

@@ -196,7 +196,7 @@ func TestConformanceProxyResponseHeaders(t *testing.T) {
 					"X-Accel-Expires: 10\r\nX-Accel-Charset: utf-8\r\nX-Accel-Limit-Rate: 100000\r\nX-App: yes\r\nx-lower: case\r\n" +
 					"Upgrade: h2c\r\nTE: trailers\r\nTrailer: X-T\r\nKeep-Alive: timeout=5\r\nConnection: keep-alive\r\n" +
 					"Content-Type: text/x-a\r\nContent-Type: text/x-b\r\nContent-Length: 2\r\n\r\nok",
-				"/h/404": "HTTP/1.1 404 Nope\r\nLast-Modified: Thu, 01 Jan 1970 00:00:01 GMT\r\nETag: \"e\"\r\nContent-Length: 2\r\n\r\nnf",
+				"/h/404":   "HTTP/1.1 404 Nope\r\nLast-Modified: Thu, 01 Jan 1970 00:00:01 GMT\r\nETag: \"e\"\r\nContent-Length: 2\r\n\r\nnf",
 				"/h/empty": "HTTP/1.1 200 OK\r\nX-E:\r\nX-F:  \r\nContent-Length: 0\r\n\r\n",
 				"/h/vars": "HTTP/1.1 200 OK\r\nX-Foo: a\r\nX-Foo: b\r\nSet-Cookie: one=1; path=/\r\nSet-Cookie: Two = 2\r\n" +
 					"X-Accel-Expires: 5\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nok",
@@ -224,7 +224,7 @@ func TestConformanceProxyResponseHeaders(t *testing.T) {
 			},
 		},
 		{
-			Name: "x-accel-redirect",
+			Name:  "x-accel-redirect",
 			Files: map[string]string{"files/a.txt": "file a\n"},
 			Backend: &conformance.Backend{Respond: func(req []byte) []byte {
 				u := parseUpstream(req)

@@ -238,6 +238,11 @@ func TestConformanceUpstreamBackupDown(t *testing.T) {
 		upCase("max-fails-0", []*conformance.Backend{{Refuse: true}, {}},
 			"upstream z { server {{BACKEND1}} max_fails=0; server {{BACKEND2}}; }\n"+upServer("location / { proxy_pass http://z; }"),
 			times(4, "/")...),
+		// nginx-tests upstream.t: a server failing every third request
+		// with max_fails=3 stays in, its weight lowered after each failure.
+		upCase("fail-every-third", []*conformance.Backend{{Reply: conformance.FailEvery(3, conformance.Reply{Do: conformance.Close})}, {}},
+			"upstream u { server {{BACKEND1}} max_fails=3; server {{BACKEND2}}; }\n"+upServer("location / { proxy_pass http://u; }"),
+			times(30, "/close")...),
 		upCase("max-fails-3", []*conformance.Backend{{Refuse: true}, {}},
 			"upstream m { server {{BACKEND1}} max_fails=3; server {{BACKEND2}}; }\n"+upServer("location / { proxy_pass http://m; }"),
 			times(10, "/")...),
@@ -264,6 +269,12 @@ func TestConformanceUpstreamMaxConns(t *testing.T) {
 		upCase("full-then-backup", []*conformance.Backend{hang(1), {}},
 			"upstream m { server {{BACKEND1}} max_conns=1; server {{BACKEND2}} backup; }\n"+upServer("location / { proxy_pass http://m; }"),
 			seq(held("held by b1", "/held"), times(2, "/full"), release(1), times(2, "/free"))...),
+		upCase("hash-full", []*conformance.Backend{hang(1), hang(1), {}},
+			"upstream m { hash $arg_a; server {{BACKEND1}} max_conns=1; server {{BACKEND2}} max_conns=1; server {{BACKEND3}}; }\n"+upServer("location / { proxy_pass http://m; }"),
+			// Keys 4 and 1 hash to b1 and b2 (NGINX.md Appendix A).
+			seq([]conformance.Request{{Name: "held by b1", Target: "/?a=4", Async: true}, {Name: "held by b2", Target: "/?a=1", Async: true}},
+				[]conformance.Request{{Name: "key 4", Target: "/?a=4"}, {Name: "key 1", Target: "/?a=1"}, {Name: "key 2", Target: "/?a=2"}},
+				release(1, 2), []conformance.Request{{Name: "key 4 free", Target: "/?a=4"}, {Name: "key 1 free", Target: "/?a=1"}})...),
 		upCase("ip-hash-full", []*conformance.Backend{hang(1), hang(1)},
 			"upstream m { ip_hash; server {{BACKEND1}} max_conns=1; server {{BACKEND2}} max_conns=1; }\n"+upServer("location / { proxy_pass http://m; }"),
 			seq(held("held", "/h1"), held("same client, next peer", "/h2"), times(2, "/both-full"), release(1, 2), times(2, "/free"))...),

@@ -113,6 +113,15 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 		}
 		ph.pools, ph.implicit = c.pools, c.implicit
 		c.tmpl(l, "proxy_pass", h.raw, &ph.urlTmpl)
+		c.later(func() {
+			// The pools this URL may name are resolved now, as nginx
+			// resolves every upstream at startup.
+			for _, u := range c.pools {
+				if _, err := u.buildWith(ph.conf.dns.system); err != nil {
+					c.errorf(l.pattern, "proxy_pass", "%v", err)
+				}
+			}
+		})
 		return ph
 	}
 	rest, ok := strings.CutPrefix(h.raw, "http://")
@@ -488,7 +497,9 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 			return
 		}
 		if st.r.Context().Err() != nil {
-			st.w.status = 499
+			// The client left: nginx logs 499 and sends nothing. Marking
+			// the status as sent keeps ServeHTTP from answering 200.
+			st.w.status, st.w.wroteHeader = 499, true
 			return
 		}
 		st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelWarn, "upstream attempt failed",
@@ -621,7 +632,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 			}
 			return fail(failError, http.StatusBadGateway, false, err)
 		}
-		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, 4096), peer: p, created: ps.now()}
+		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, pc.resp.bufferSize), peer: p, created: ps.now()}
 	}
 	attempt.connect = time.Since(attempt.start)
 	conn := uc.conn
@@ -650,7 +661,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(pc.readTimeout))
 	br := uc.br
-	resp, err := h1.ReadResponse(br, 4096)
+	resp, err := h1.ReadResponse(br, pc.resp.bufferSize)
 	switch {
 	case errors.Is(err, h1.ErrNoStatusLine):
 		attempt.status = http.StatusOK

@@ -91,6 +91,7 @@ type responseConfSet struct {
 	buffering       *bool
 	interceptErrors *bool
 	limitRate       *int64
+	bufferSize      *int
 }
 
 func (c responseConfSet) inherit(p responseConfSet) responseConfSet {
@@ -116,6 +117,7 @@ func (c responseConfSet) inherit(p responseConfSet) responseConfSet {
 	inheritPtr(&c.buffering, p.buffering)
 	inheritPtr(&c.interceptErrors, p.interceptErrors)
 	inheritPtr(&c.limitRate, p.limitRate)
+	inheritPtr(&c.bufferSize, p.bufferSize)
 	return c
 }
 
@@ -130,6 +132,7 @@ type responseConf struct {
 	buffering       bool
 	interceptErrors bool
 	limitRate       int64 // proxy_limit_rate, bytes per second; 0: none
+	bufferSize      int   // proxy_buffer_size: the largest response head
 }
 
 // compileResponseConf compiles s for location l. s is the merged set of
@@ -145,6 +148,7 @@ func (c *compiler) compileResponseConf(l *location, s *responseConfSet) response
 		buffering:       valueOr(s.buffering, true),
 		interceptErrors: valueOr(s.interceptErrors, false),
 		limitRate:       valueOr(s.limitRate, 0),
+		bufferSize:      valueOr(s.bufferSize, defaultBufferSize),
 	}
 	for _, h := range hiddenByDefault {
 		rc.hide[h] = true
@@ -257,6 +261,22 @@ func ProxyLimitRate(bytesPerSecond int64) Directive {
 			return fmt.Errorf("invalid value %d", bytesPerSecond)
 		}
 		c.limitRate = &bytesPerSecond
+		return nil
+	})
+}
+
+// defaultBufferSize is proxy_buffer_size's default, one memory page.
+const defaultBufferSize = 4096
+
+// ProxyBufferSize mirrors proxy_buffer_size (default 4k, a memory page):
+// an upstream response head larger than this is refused with 502, as
+// nginx refuses it ("upstream sent too big header").
+func ProxyBufferSize(n int) Directive {
+	return respDirective("proxy_buffer_size", func(c *responseConfSet) error {
+		if n < 16 {
+			return fmt.Errorf("invalid value %d", n)
+		}
+		c.bufferSize = &n
 		return nil
 	})
 }
@@ -446,6 +466,9 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br 
 		// A 101 (upgrade) or other 1xx is the final response for nginx.
 		err := st.sendInformational(h, resp, br, conn)
 		st.endAttempt(h, &st.attempts[ai], err)
+		if errors.Is(err, errNoHijack) {
+			panic(http.ErrAbortHandler)
+		}
 		return false
 	case resp.Status >= http.StatusMultipleChoices && rc.interceptErrors && st.conf().errorPageFor(resp.Status) != nil:
 		if resp.Status == http.StatusUnauthorized {
@@ -491,7 +514,7 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br 
 	}
 	var err error
 	if bodyAllowed {
-		b := body{r: resp.Body(br, st.method), conn: conn, pending: br.Buffered, chunked: resp.Chunked}
+		b := respBody{r: resp.Body(br, st.method), conn: conn, pending: br.Buffered, chunked: resp.Chunked}
 		if buffering {
 			b.rate = rc.limitRate
 		}
@@ -685,8 +708,8 @@ const bodyChunk = 32 << 10
 // copyBufPool holds the buffers response bodies are copied through.
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, bodyChunk); return &b }}
 
-// body is an upstream response body being read.
-type body struct {
+// respBody is an upstream response body being read.
+type respBody struct {
 	r    io.Reader
 	conn net.Conn
 	// pending is what the connection's buffer still holds: bytes nginx
@@ -708,7 +731,7 @@ type body struct {
 // buffers, so a partial one is dropped. Unbuffered, nginx filters each
 // read whole: a read that holds invalid chunked framing sends nothing of
 // itself.
-func (st *reqState) sendBody(h *proxyHandler, b body, buffering bool, clientRate int64) error {
+func (st *reqState) sendBody(h *proxyHandler, b respBody, buffering bool, clientRate int64) error {
 	bp := copyBufPool.Get().(*[]byte)
 	defer copyBufPool.Put(bp)
 	buf := *bp

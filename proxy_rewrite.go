@@ -166,14 +166,16 @@ func (c *compiler) redirectRules(l *location, s responseConfSet) []*rewriteRule 
 		return nil
 	}
 	if s.redirects == nil {
+		// The outermost location whose proxy_pass has a URL of its own:
+		// one with variables keeps none (nginx's plcf->url), and makes no
+		// default rule for the locations in it.
 		var top *proxyHandler
 		for x := l; x != nil; x = x.parent {
-			if ph, ok := x.handler.(*proxyHandler); ok {
+			if ph, ok := x.handler.(*proxyHandler); ok && !ph.hasVars {
 				top = ph
 			}
 		}
-		if top == nil || top.hasVars {
-			// A proxy_pass URL with variables has no default rule.
+		if top == nil {
 			return nil
 		}
 		return []*rewriteRule{defaultRedirect(top)}

@@ -37,6 +37,10 @@ import (
 	"github.com/frontdesk-go/frontdesk/internal/h1"
 )
 
+// errNoHijack: the client connection could not be taken over for a 1xx
+// response; the client is then cut off.
+var errNoHijack = errors.New("client connection cannot carry a final 1xx response")
+
 // clientSendTimeout is nginx's send_timeout default, which bounds each
 // write to the client of a tunnel.
 const clientSendTimeout = 60 * time.Second
@@ -49,7 +53,8 @@ func (st *reqState) sendInformational(h *proxyHandler, resp *h1.Response, br *bu
 	st.w.status, st.w.wroteHeader = resp.Status, true
 	client, cbuf, err := http.NewResponseController(st.w.ResponseWriter).Hijack()
 	if err != nil {
-		return err
+		// HTTP/2 has no final 1xx and no connection to take over.
+		return errors.Join(errNoHijack, err)
 	}
 	defer client.Close()
 	// net/http's deadlines for the request do not apply to the tunnel.
@@ -67,7 +72,6 @@ func (st *reqState) sendInformational(h *proxyHandler, resp *h1.Response, br *bu
 	if st.method == http.MethodHead {
 		return nil
 	}
-	_ = up.SetReadDeadline(time.Now().Add(h.conf.readTimeout))
 	_, err = io.Copy(client, &deadlineReader{r: br, conn: up, timeout: h.conf.readTimeout})
 	return err
 }
@@ -149,7 +153,8 @@ func (st *reqState) tunnel(h *proxyHandler, client net.Conn, fromClient *bufio.R
 	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		if isTimeout(err) {
-			st.srv.proxy.logger.Info("upstream timed out while proxying upgraded connection", "location", st.loc.pattern)
+			// nginx logs this at info level, below its default error_log.
+			st.srv.proxy.logger.Debug("upstream timed out while proxying upgraded connection", "location", st.loc.pattern)
 		}
 		return err
 	}

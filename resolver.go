@@ -19,6 +19,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -88,8 +89,9 @@ func Resolver(args ...string) Directive {
 		for _, a := range args {
 			switch k, v, _ := strings.Cut(a, "="); {
 			case k == "valid" && strings.Contains(a, "="):
+				// valid=0 is allowed and means the TTL, as in nginx.
 				secs, err := fileserve.ParseSeconds(v)
-				if err != nil || secs == 0 {
+				if err != nil {
 					return fmt.Errorf("invalid parameter %q", a)
 				}
 				rc.valid = time.Duration(secs) * time.Second
@@ -172,8 +174,12 @@ func dnsServerAddr(a string) (string, error) {
 	if err != nil {
 		host, port = strings.Trim(a, "[]"), "53"
 	}
-	if host == "" {
+	_, ipErr := netip.ParseAddr(host)
+	if host == "" || ipErr != nil && strings.Trim(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != "" {
 		return "", fmt.Errorf("invalid resolver address %q", a)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", fmt.Errorf("invalid port in resolver %q", a)
 	}
 	return net.JoinHostPort(host, port), nil
 }

@@ -249,7 +249,8 @@ func TestResolverDirective(t *testing.T) {
 	assert.Equal(t, []string{"127.0.0.1:53", "[::1]:5353"}, rc.servers)
 	assert.Equal(t, 30*time.Second, rc.valid)
 	assert.False(t, rc.ipv6)
-	for _, bad := range [][]string{{}, {"valid=30s"}, {"127.0.0.1", "ipv6=maybe"}, {"127.0.0.1", "valid=x"}} {
+	for _, bad := range [][]string{{}, {"valid=30s"}, {"127.0.0.1", "ipv6=maybe"}, {"127.0.0.1", "valid=x"},
+		{"foo=bar"}, {"127.0.0.1:http"}, {"127.0.0.1:70000"}} {
 		assert.Errorf(t, Resolver(bad...).run(&confSet{}), "%q", bad)
 	}
 	assert.Error(t, ResolverTimeout(0).run(&confSet{}))

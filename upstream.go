@@ -58,7 +58,8 @@ type UpstreamPool struct {
 	balancer  Balancer
 	keepalive keepaliveConf
 	clock     func() time.Time
-	lookup    LookupFunc
+	lookup    LookupFunc // WithResolver
+	system    LookupFunc // the Proxy's SystemResolver, for names without Resolve
 	err       error
 	built     atomic.Pointer[poolState]
 	mu        sync.Mutex // serialises building, SetServers and re-resolution
@@ -66,8 +67,8 @@ type UpstreamPool struct {
 	// Re-resolution runs in the background, one at a time; Close cancels
 	// it and waits, so that no goroutine outlives the pool's users.
 	refreshing    atomic.Bool
+	refreshMu     sync.Mutex // guards refreshCancel and refreshWG.Add against Close
 	refreshWG     sync.WaitGroup
-	refreshMu     sync.Mutex
 	refreshCancel context.CancelFunc
 
 	standalone
@@ -171,12 +172,14 @@ func WithResolver(fn LookupFunc) UpstreamOption {
 // re-resolution in progress; the pool stays usable and opens new
 // connections on demand.
 func (u *UpstreamPool) Close() error {
+	// Waiting under refreshMu keeps a new refresh from starting (Add)
+	// while Wait runs; the refresh goroutine never takes refreshMu.
 	u.refreshMu.Lock()
 	if u.refreshCancel != nil {
 		u.refreshCancel()
 	}
-	u.refreshMu.Unlock()
 	u.refreshWG.Wait()
+	u.refreshMu.Unlock()
 	if ps := u.built.Load(); ps != nil && ps.idle != nil {
 		ps.idle.closeAll()
 	}
@@ -246,9 +249,7 @@ func (u *UpstreamPool) buildWith(system LookupFunc) (*poolState, error) {
 	if ps := u.built.Load(); ps != nil {
 		return ps, nil
 	}
-	if u.lookup == nil && system != nil {
-		u.lookup = system
-	}
+	u.system = system
 	ps, err := u.newState(u.servers, nil, false)
 	if err != nil {
 		return nil, err
@@ -483,6 +484,9 @@ func (u *UpstreamPool) resolveServer(ctx context.Context, s Server, old *resolut
 		return *old, nil
 	}
 	lookup := u.lookup
+	if lookup == nil {
+		lookup = u.system
+	}
 	if lookup == nil {
 		lookup = systemLookup
 	}

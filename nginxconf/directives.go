@@ -195,6 +195,13 @@ func init() {
 		"proxy_ignore_headers":        {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyIgnoreHeaders(d.Args...), nil }},
 		"proxy_intercept_errors":      {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_intercept_errors", frontdesk.ProxyInterceptErrors)},
 		"proxy_limit_rate":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: proxyLimitRate},
+		"proxy_buffer_size":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: proxyBufferSize},
+		"proxy_buffers":               tuningRow(httpSrvLc, 2, 2), // frontdesk holds a buffered body in memory, 32 KiB at a time
+		"proxy_busy_buffers_size":     tuningRow(httpSrvLc, 1, 1),
+		"proxy_max_temp_file_size":    tuningRow(httpSrvLc, 1, 1),
+		"proxy_temp_file_write_size":  tuningRow(httpSrvLc, 1, 1),
+		"proxy_ignore_client_abort":   notYet(httpSrvLc, 1, 1, false),
+		"proxy_force_ranges":          notYet(httpSrvLc, 1, 1, false),
 		"proxy_buffering":             {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_buffering", frontdesk.ProxyBuffering)},
 		"proxy_pass_request_headers":  {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_headers", frontdesk.ProxyPassRequestHeaders)},
 		"proxy_pass_request_body":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_body", frontdesk.ProxyPassRequestBody)},
@@ -513,6 +520,14 @@ func proxyCookieFlags(d *Directive) (frontdesk.Directive, error) {
 		return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[0])
 	}
 	return frontdesk.ProxyCookieFlags(d.Args[0], d.Args[1:]...), nil
+}
+
+func proxyBufferSize(d *Directive) (frontdesk.Directive, error) {
+	n, err := fileserve.ParseSize(d.Args[0])
+	if err != nil {
+		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
+	}
+	return frontdesk.ProxyBufferSize(int(n)), nil
 }
 
 func proxyLimitRate(d *Directive) (frontdesk.Directive, error) {
