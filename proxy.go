@@ -96,6 +96,7 @@ type serverBuilder struct {
 	observe      func(RequestInfo)
 	onAttempt    func(UpstreamAttempt)
 	pools        []*UpstreamPool
+	profile      NginxProfile
 	vservers     []*VirtualServerBlock
 	maps         []*mapDef
 	parent       *serverBuilder // the http level, for a virtual server
@@ -154,6 +155,36 @@ func Observe(fn func(RequestInfo)) Option {
 			return errors.New("Observe: nil function")
 		}
 		s.observe = fn
+		return nil
+	})
+}
+
+// NginxProfile selects which nginx release's defaults frontdesk follows
+// where nginx changed them.
+type NginxProfile int
+
+const (
+	// Nginx122 is the classic behaviour of nginx up to 1.29.6 (1.22, the
+	// reference the conformance tests check, 1.24, 1.26 and 1.28): the
+	// upstream request is HTTP/1.0 with "Connection: close", and upstream
+	// blocks keep no idle connections unless keepalive says so.
+	Nginx122 NginxProfile = iota
+	// Nginx130 follows nginx 1.29.7 and the 1.30 stable line (changelog
+	// of 1.29.7): proxy_http_version defaults to 1.1, no Connection header
+	// is sent by default, and an upstream block without keepalive keeps 32
+	// idle connections (frontdesk shares them per pool, where nginx keeps
+	// them per location). Not checked against a real nginx of that line.
+	Nginx130
+)
+
+// Profile sets the nginx release whose defaults frontdesk follows
+// ([Nginx122] unless set). Explicit directives always win.
+func Profile(p NginxProfile) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if p != Nginx122 && p != Nginx130 {
+			return fmt.Errorf("Profile: unknown profile %d", p)
+		}
+		s.profile = p
 		return nil
 	})
 }

@@ -97,6 +97,9 @@ func (c *compiler) registerPool(u *UpstreamPool) {
 		return
 	}
 	c.pools[u.name] = u
+	if c.sb.profile == Nginx130 {
+		u.defaultKeepalive(32)
+	}
 }
 
 func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
@@ -209,6 +212,9 @@ func implicitKey(host string) string {
 // proxyConf holds the proxy module's directives for a location.
 type proxyConf struct {
 	setHeaders []proxyHeader
+	// connectionClose: nginx's default "Connection: close" (the classic
+	// profile; nginx 1.29.7 dropped it).
+	connectionClose bool
 	// ownHeaders: the canonical names proxy_set_header and nginx's own
 	// defaults send, which a client's header never overrides.
 	ownHeaders         map[string]bool
@@ -280,9 +286,18 @@ func (c proxyConfSet) inherit(p proxyConfSet) proxyConfSet {
 	return c
 }
 
+// httpVersion is the profile's proxy_http_version default.
+func (p NginxProfile) httpVersion() string {
+	if p == Nginx130 {
+		return "1.1"
+	}
+	return "1.0"
+}
+
 func (c *compiler) compileProxyConf(l *location, s *proxyConfSet) *proxyConf {
 	pc := &proxyConf{
-		httpVersion:        valueOr(s.httpVersion, "1.0"),
+		httpVersion:        valueOr(s.httpVersion, c.sb.profile.httpVersion()),
+		connectionClose:    c.sb.profile == Nginx122,
 		connectTimeout:     valueOr(s.connectTimeout, 60*time.Second),
 		sendTimeout:        valueOr(s.sendTimeout, 60*time.Second),
 		readTimeout:        valueOr(s.readTimeout, 60*time.Second),

@@ -634,7 +634,9 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 		}
 	}
 	addDefault("Host", h.proxyHost)
-	addDefault("Connection", "close")
+	if pc.connectionClose {
+		addDefault("Connection", "close")
+	}
 	if chunked {
 		addDefault("Transfer-Encoding", "chunked")
 	} else if length >= 0 {

@@ -24,10 +24,8 @@ package frontdesk
 // KiB are in (nginx's 8 × 4k proxy_buffers) or the upstream is done, so
 // a slow upstream's first bytes are not seen early; unbuffered, the head
 // goes out at once and every read is sent and flushed as it arrives.
-// When the upstream fails mid-body the client connection is cut: after
-// an early close nginx first sends what it holds, after a timeout or a
-// read error it drops it, and after invalid chunked framing it sends
-// nothing more at all.
+// When the upstream fails mid-body the client connection is cut, after
+// what nginx would still send (see sendBody).
 
 import (
 	"bufio"

@@ -168,6 +168,16 @@ func WithResolver(fn LookupFunc) UpstreamOption {
 	}
 }
 
+// defaultKeepalive gives a pool that set no keepalive n idle connections
+// (nginx 1.29.7's default for upstream blocks), unless it is already built.
+func (u *UpstreamPool) defaultKeepalive(n int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.keepalive.max == 0 && u.built.Load() == nil {
+		u.keepalive.max = n
+	}
+}
+
 // Close drops the pool's idle keep-alive connections and stops a
 // re-resolution in progress; the pool stays usable and opens new
 // connections on demand.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,4 +187,58 @@ func TestNoLiveUpstreams(t *testing.T) {
 	p.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	assert.Equal(t, http.StatusBadGateway, rec.Code)
 	assert.Equal(t, "app", upstreamAddr, "$upstream_addr names the group when no peer is live")
+}
+
+// TestProfileNginx130 checks nginx 1.29.7's defaults: HTTP/1.1 upstream
+// requests without a Connection header, and idle connections kept for an
+// upstream block without keepalive.
+func TestProfileNginx130(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	heads := make(chan string, 4)
+	conns := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					heads <- string(buf[:n])
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				}
+			}()
+		}
+	}()
+	pool := Upstream("app", []Server{{Addr: ln.Addr().String()}})
+	p := MustNew(quiet, Profile(Nginx130), pool, Location("/", pool))
+	for i := 0; i < 2; i++ {
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+		require.Equal(t, "ok", rec.Body.String())
+	}
+	first := <-heads
+	assert.True(t, strings.HasPrefix(first, "GET /x HTTP/1.1\r\nHost: app\r\n"), first)
+	assert.NotContains(t, first, "Connection")
+	<-heads
+	assert.Len(t, conns, 1, "the second request reused the first connection")
+	require.NoError(t, p.Close())
+	ln.Close()
+	wg.Wait()
+
+	_, err = New(Profile(NginxProfile(7)))
+	assert.ErrorContains(t, err, "unknown profile")
 }
