@@ -348,6 +348,7 @@ type Warning struct {
 	Message   string
 }
 
+// String formats the warning with its location and directive.
 func (w Warning) String() string {
 	if w.Location == "" {
 		return fmt.Sprintf("%s: %s", w.Directive, w.Message)
@@ -362,6 +363,7 @@ type ConfigError struct {
 	Err       error
 }
 
+// Error formats the mistake with its location and directive.
 func (e *ConfigError) Error() string {
 	msg := "frontdesk: "
 	if e.Location != "" {
@@ -373,6 +375,7 @@ func (e *ConfigError) Error() string {
 	return msg + e.Err.Error()
 }
 
+// Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // directiveError carries the directive name out of an option function.

@@ -55,6 +55,8 @@ func (h *ProxyPassHandler) bind(c *compiler, l *location) http.Handler {
 	return c.bindProxy(l, h)
 }
 
+// ServeHTTP proxies r; used outside a Proxy it builds one with a single
+// "/" location.
 func (h *ProxyPassHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.serveStandalone(h, w, r)
 }

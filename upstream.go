@@ -220,6 +220,8 @@ func (u *UpstreamPool) bind(c *compiler, l *location) http.Handler {
 	return c.bindProxy(l, &ProxyPassHandler{raw: "http://" + u.name})
 }
 
+// ServeHTTP proxies r to the pool, as "proxy_pass http://NAME" does; used
+// outside a Proxy it builds one with a single "/" location.
 func (u *UpstreamPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u.serveStandalone(u, w, r)
 }
