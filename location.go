@@ -301,7 +301,9 @@ func (c *compiler) buildLevel(parent *location, parentConf *confSet, blocks []*L
 				continue
 			}
 			if _, dup := c.named[l.name]; dup {
-				c.errorf(b.pattern, "", "duplicate location %q", l.name)
+				// nginx accepts a second named location of a name and
+				// always uses the first.
+				c.warn(b.pattern, "", "duplicate named location %q: the first one is used", l.name)
 				continue
 			}
 			c.named[l.name] = l

@@ -60,7 +60,6 @@ func TestNewRejects(t *testing.T) {
 		{"duplicate prefix", []Option{Location("/a", ok), Location("/a", ok)}, []string{`location "/a"`, `duplicate location "/a"`}},
 		{"duplicate exact", []Option{Location("= /a", ok), Location("=/a", ok)}, []string{`duplicate location "/a"`}},
 		{"prefix and noregex share a name", []Option{Location("/a", ok), Location("^~ /a", ok)}, []string{`duplicate location "/a"`}},
-		{"duplicate named", []Option{Location("@x", ok), Location("@x", ok)}, []string{`duplicate location "@x"`}},
 		{"nested in exact", []Option{Location("= /a", ok, Location("/a/b", ok))}, []string{`cannot be inside the exact location "/a"`}},
 		{"nested in named", []Option{Location("@n", ok, Location("/a", ok))}, []string{`cannot be inside the named location "@n"`}},
 		{"nested outside parent", []Option{Location("/a/", ok, Location("/b/", ok))}, []string{`location "/b/" is outside location "/a/"`}},
@@ -86,6 +85,17 @@ func TestNewRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nginx accepts a second named location of a name and uses the first.
+func TestNewDuplicateNamedLocation(t *testing.T) {
+	p, err := New(Location("@x", Return(200, "first")), Location("@x", Return(200, "second")), ErrorPage("@x", 404), quiet)
+	require.NoError(t, err)
+	require.Len(t, p.Warnings(), 1)
+	assert.Contains(t, p.Warnings()[0].String(), `duplicate named location "@x"`)
+	w := httptest.NewRecorder()
+	p.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/missing", nil))
+	assert.Equal(t, "first", w.Body.String())
 }
 
 func TestNewReportsEveryMistake(t *testing.T) {

@@ -1,281 +1,104 @@
 package nginxconf
 
+// How the directives frontdesk implements become frontdesk options. Every
+// handler runs after the table's checks (context, arguments, duplicates,
+// value syntax), so it only converts, and reports what nginx checks beyond
+// the table in nginx's words.
+
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/frontdesk-go/frontdesk/internal/fileserve"
-
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/fileserve"
 )
 
 type httpHandler = http.Handler
 
-// directiveSpec is one row of nginx's directive table: where the directive
-// may appear, how many arguments it takes, and how frontdesk honours it.
-type directiveSpec struct {
-	contexts []context
-	minArgs  int
-	maxArgs  int // -1: any number
-	block    bool
-	// tuning: accepted with no meaning in-process (process and buffer
-	// tuning, logging handled elsewhere).
-	tuning bool
-	// apply maps the directive onto a frontdesk directive.
-	apply func(d *Directive) (frontdesk.Directive, error)
-	// structural handles blocks and directives that shape the
-	// configuration rather than set a value.
-	structural func(b *builder, ctx context, d *Directive, sc *scope, loc *locState)
-}
-
-func (s directiveSpec) allowed(ctx context) bool {
-	for _, c := range s.contexts {
-		if c == ctx {
-			return true
-		}
-	}
-	return false
-}
-
-func (s directiveSpec) argsOK(n int) bool {
-	return n >= s.minArgs && (s.maxArgs < 0 || n <= s.maxArgs)
-}
-
-var (
-	main        = []context{ctxMain}
-	events      = []context{ctxEvents}
-	httpOnly    = []context{ctxHTTP}
-	srvOnly     = []context{ctxServer}
-	locOnly     = []context{ctxLocation}
-	httpSrv     = []context{ctxHTTP, ctxServer}
-	srvLoc      = []context{ctxServer, ctxLocation}
-	httpSrvLc   = []context{ctxHTTP, ctxServer, ctxLocation}
-	upstreamCtx = []context{ctxUpstream}
-)
-
-func flag(name string, f func(bool) frontdesk.Directive) func(d *Directive) (frontdesk.Directive, error) {
+// flag maps an on/off directive; the table has checked the value.
+func flag(f func(bool) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
 	return func(d *Directive) (frontdesk.Directive, error) {
-		switch d.Args[0] {
-		case "on":
-			return f(true), nil
-		case "off":
-			return f(false), nil
-		}
-		return frontdesk.Directive{}, fmt.Errorf("invalid value %q in %q directive, it must be \"on\" or \"off\"", d.Args[0], name)
+		return f(strings.EqualFold(d.Args[0], "on")), nil
 	}
 }
 
-func tuningRow(ctx []context, minArgs, maxArgs int) directiveSpec {
-	return directiveSpec{contexts: ctx, minArgs: minArgs, maxArgs: maxArgs, tuning: true}
+func str(f func(string) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) { return f(d.Args[0]), nil }
 }
 
-// notYet is a directive nginx has that frontdesk does not implement yet.
-func notYet(ctx []context, minArgs, maxArgs int, block bool) directiveSpec {
-	return directiveSpec{contexts: ctx, minArgs: minArgs, maxArgs: maxArgs, block: block}
+func num(f func(int) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		n, _ := parseNum(d.Args[0])
+		return f(n), nil
+	}
 }
 
-var directiveTable map[string]directiveSpec
+func msec(f func(time.Duration) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		t, _ := fileserve.ParseTime(d.Args[0])
+		return f(t), nil
+	}
+}
 
-func init() {
-	directiveTable = map[string]directiveSpec{
-		// main and events: process tuning.
-		"user":                    tuningRow(main, 1, 2),
-		"worker_processes":        tuningRow(main, 1, 1),
-		"daemon":                  tuningRow(main, 1, 1),
-		"master_process":          tuningRow(main, 1, 1),
-		"pid":                     tuningRow(main, 1, 1),
-		"error_log":               tuningRow([]context{ctxMain, ctxHTTP, ctxServer, ctxLocation}, 1, -1),
-		"worker_rlimit_nofile":    tuningRow(main, 1, 1),
-		"worker_cpu_affinity":     tuningRow(main, 1, -1),
-		"worker_priority":         tuningRow(main, 1, 1),
-		"worker_shutdown_timeout": tuningRow(main, 1, 1),
-		"pcre_jit":                tuningRow(main, 1, 1),
-		"load_module":             tuningRow(main, 1, 1),
-		"env":                     tuningRow(main, 1, 1),
-		"thread_pool":             tuningRow(main, 2, 3),
-		"timer_resolution":        tuningRow(main, 1, 1),
-		"working_directory":       tuningRow(main, 1, 1),
-		"worker_rlimit_core":      tuningRow(main, 1, 1),
-		"events":                  {contexts: main, block: true, structural: structEvents},
-		"worker_connections":      tuningRow(events, 1, 1),
-		"multi_accept":            tuningRow(events, 1, 1),
-		"use":                     tuningRow(events, 1, 1),
-		"accept_mutex":            tuningRow(events, 1, 1),
-		"accept_mutex_delay":      tuningRow(events, 1, 1),
-		"http":                    {contexts: main, block: true, structural: structHTTP},
+func size(f func(int64) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		n, _ := fileserve.ParseSize(d.Args[0])
+		return f(n), nil
+	}
+}
 
-		// http-level tuning with no meaning in-process.
-		"access_log":                    tuningRow(httpSrvLc, 1, -1),
-		"log_format":                    tuningRow(httpOnly, 2, -1),
-		"proxy_temp_path":               tuningRow(httpSrvLc, 1, 4),
-		"fastcgi_temp_path":             tuningRow(httpSrvLc, 1, 4),
-		"uwsgi_temp_path":               tuningRow(httpSrvLc, 1, 4),
-		"scgi_temp_path":                tuningRow(httpSrvLc, 1, 4),
-		"sendfile":                      tuningRow(httpSrvLc, 1, 1),
-		"sendfile_max_chunk":            tuningRow(httpSrvLc, 1, 1),
-		"tcp_nopush":                    tuningRow(httpSrvLc, 1, 1),
-		"tcp_nodelay":                   tuningRow(httpSrvLc, 1, 1),
-		"keepalive_timeout":             tuningRow(httpSrvLc, 1, 2),
-		"keepalive_requests":            tuningRow(httpSrvLc, 1, 1),
-		"types_hash_max_size":           tuningRow(httpSrvLc, 1, 1),
-		"types_hash_bucket_size":        tuningRow(httpSrvLc, 1, 1),
-		"server_names_hash_max_size":    tuningRow(httpOnly, 1, 1),
-		"server_names_hash_bucket_size": tuningRow(httpOnly, 1, 1),
-		"variables_hash_max_size":       tuningRow(httpOnly, 1, 1),
-		"variables_hash_bucket_size":    tuningRow(httpOnly, 1, 1),
-		"open_file_cache":               tuningRow(httpSrvLc, 1, 3),
-		"open_file_cache_valid":         tuningRow(httpSrvLc, 1, 1),
-		"open_file_cache_min_uses":      tuningRow(httpSrvLc, 1, 1),
-		"open_file_cache_errors":        tuningRow(httpSrvLc, 1, 1),
-		"reset_timedout_connection":     tuningRow(httpSrvLc, 1, 1),
-		"send_timeout":                  tuningRow(httpSrvLc, 1, 1),
-		"client_header_timeout":         tuningRow(httpSrv, 1, 1),
-		"client_body_timeout":           tuningRow(httpSrvLc, 1, 1),
-		"client_header_buffer_size":     tuningRow(httpSrv, 1, 1),
-		"large_client_header_buffers":   tuningRow(httpSrv, 2, 2),
-		"output_buffers":                tuningRow(httpSrvLc, 2, 2),
-		"postpone_output":               tuningRow(httpSrvLc, 1, 1),
-		"lingering_close":               tuningRow(httpSrvLc, 1, 1),
-		"lingering_time":                tuningRow(httpSrvLc, 1, 1),
-		"lingering_timeout":             tuningRow(httpSrvLc, 1, 1),
-		"directio":                      tuningRow(httpSrvLc, 1, 1),
-		"aio":                           tuningRow(httpSrvLc, 1, 1),
-		"server_tokens":                 {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: serverTokens},
-		"include":                       tuningRow([]context{ctxMain, ctxEvents, ctxHTTP, ctxServer, ctxLocation}, 1, 1),
-
-		// core module directives frontdesk implements.
-		"server":                  {contexts: httpOnly, block: true, structural: structServer},
-		"listen":                  {contexts: srvOnly, minArgs: 1, maxArgs: -1},
-		"server_name":             {contexts: srvOnly, minArgs: 1, maxArgs: -1},
-		"location":                {contexts: srvLoc, minArgs: 1, maxArgs: 2, block: true},
-		"root":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, structural: structRoot},
-		"alias":                   {contexts: locOnly, minArgs: 1, maxArgs: 1, structural: structAlias},
-		"internal":                {contexts: locOnly, structural: structInternal},
-		"index":                   {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: indexDirective},
-		"try_files":               {contexts: srvLoc, minArgs: 2, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.TryFiles(d.Args...), nil }},
-		"autoindex":               {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("autoindex", frontdesk.Autoindex)},
-		"autoindex_exact_size":    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("autoindex_exact_size", frontdesk.AutoindexExactSize)},
-		"autoindex_localtime":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("autoindex_localtime", frontdesk.AutoindexLocaltime)},
-		"autoindex_format":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.AutoindexFormat(d.Args[0]), nil }},
-		"error_page":              {contexts: httpSrvLc, minArgs: 2, maxArgs: -1, apply: errorPageDirective},
-		"add_header":              {contexts: httpSrvLc, minArgs: 2, maxArgs: 3, apply: addHeaderDirective},
-		"expires":                 {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.Expires(d.Args...), nil }},
-		"default_type":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.DefaultType(d.Args[0]), nil }},
-		"types":                   {contexts: httpSrvLc, block: true, apply: typesDirective},
-		"etag":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("etag", frontdesk.Etag)},
-		"log_not_found":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("log_not_found", frontdesk.LogNotFound)},
-		"absolute_redirect":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("absolute_redirect", frontdesk.AbsoluteRedirect)},
-		"port_in_redirect":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("port_in_redirect", frontdesk.PortInRedirect)},
-		"server_name_in_redirect": {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("server_name_in_redirect", frontdesk.ServerNameInRedirect)},
-		"msie_padding":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("msie_padding", frontdesk.MSIEPadding)},
-		"recursive_error_pages":   {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("recursive_error_pages", frontdesk.RecursiveErrorPages)},
-		"if_modified_since":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.IfModifiedSince(d.Args[0]), nil }},
-		"max_ranges":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: maxRanges},
-		"return":                  {contexts: srvLoc, minArgs: 1, maxArgs: 2, structural: structReturn},
-		"merge_slashes":           {contexts: httpSrv, minArgs: 1, maxArgs: 1, structural: structMergeSlashes},
-
-		// proxy and upstream.
-		"proxy_pass": {contexts: locOnly, minArgs: 1, maxArgs: 1, structural: structProxyPass},
-		"proxy_set_header": {contexts: httpSrvLc, minArgs: 2, maxArgs: 2, apply: func(d *Directive) (frontdesk.Directive, error) {
-			return frontdesk.ProxySetHeader(d.Args[0], d.Args[1]), nil
-		}},
-		"proxy_http_version":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHTTPVersion(d.Args[0]), nil }},
-		"proxy_connect_timeout":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyConnectTimeout)},
-		"proxy_send_timeout":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxySendTimeout)},
-		"proxy_read_timeout":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyReadTimeout)},
-		"proxy_hide_header":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyHideHeader(d.Args[0]), nil }},
-		"proxy_pass_header":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyPassHeader(d.Args[0]), nil }},
-		"proxy_redirect":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, structural: structProxyRedirect},
-		"proxy_cookie_domain":         {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: cookieRule(frontdesk.ProxyCookieDomain, frontdesk.ProxyCookieDomainOff)},
-		"proxy_cookie_path":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 2, apply: cookieRule(frontdesk.ProxyCookiePath, frontdesk.ProxyCookiePathOff)},
-		"proxy_cookie_flags":          {contexts: httpSrvLc, minArgs: 1, maxArgs: 4, apply: proxyCookieFlags},
-		"proxy_ignore_headers":        {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyIgnoreHeaders(d.Args...), nil }},
-		"proxy_intercept_errors":      {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_intercept_errors", frontdesk.ProxyInterceptErrors)},
-		"proxy_limit_rate":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: proxyLimitRate},
-		"proxy_buffer_size":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: proxyBufferSize},
-		"proxy_buffers":               tuningRow(httpSrvLc, 2, 2), // frontdesk holds a buffered body in memory, 32 KiB at a time
-		"proxy_busy_buffers_size":     tuningRow(httpSrvLc, 1, 1),
-		"proxy_max_temp_file_size":    tuningRow(httpSrvLc, 1, 1),
-		"proxy_temp_file_write_size":  tuningRow(httpSrvLc, 1, 1),
-		"proxy_ignore_client_abort":   notYet(httpSrvLc, 1, 1, false),
-		"proxy_force_ranges":          notYet(httpSrvLc, 1, 1, false),
-		"proxy_buffering":             {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_buffering", frontdesk.ProxyBuffering)},
-		"proxy_pass_request_headers":  {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_headers", frontdesk.ProxyPassRequestHeaders)},
-		"proxy_pass_request_body":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_pass_request_body", frontdesk.ProxyPassRequestBody)},
-		"client_max_body_size":        {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientMaxBodySize},
-		"client_body_buffer_size":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: clientBodyBufferSize},
-		"client_body_temp_path":       {contexts: httpSrvLc, minArgs: 1, maxArgs: 4, structural: structClientBodyTempPath},
-		"proxy_request_buffering":     {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("proxy_request_buffering", frontdesk.ProxyRequestBuffering)},
-		"proxy_set_body":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxySetBody(d.Args[0]), nil }},
-		"proxy_method":                {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyMethod(d.Args[0]), nil }},
-		"underscores_in_headers":      {contexts: httpSrv, minArgs: 1, maxArgs: 1, structural: serverFlag("underscores_in_headers", frontdesk.UnderscoresInHeaders)},
-		"ignore_invalid_headers":      {contexts: httpSrv, minArgs: 1, maxArgs: 1, structural: serverFlag("ignore_invalid_headers", frontdesk.IgnoreInvalidHeaders)},
-		"set_real_ip_from":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.SetRealIPFrom(d.Args[0]), nil }},
-		"real_ip_header":              {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.RealIPHeader(d.Args[0]), nil }},
-		"real_ip_recursive":           {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: flag("real_ip_recursive", frontdesk.RealIPRecursive)},
-		"proxy_next_upstream":         {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.ProxyNextUpstream(d.Args...), nil }},
-		"proxy_next_upstream_tries":   {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: nextUpstreamTries},
-		"proxy_next_upstream_timeout": {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ProxyNextUpstreamTimeout)},
-		"resolver":                    {contexts: httpSrvLc, minArgs: 1, maxArgs: -1, apply: func(d *Directive) (frontdesk.Directive, error) { return frontdesk.Resolver(d.Args...), nil }},
-		"resolver_timeout":            {contexts: httpSrvLc, minArgs: 1, maxArgs: 1, apply: timeDirective(frontdesk.ResolverTimeout)},
-		"upstream":                    {contexts: httpOnly, minArgs: 1, maxArgs: 1, block: true, structural: structUpstream},
-		"least_conn":                  {contexts: upstreamCtx},
-		"ip_hash":                     {contexts: upstreamCtx},
-		"hash":                        {contexts: upstreamCtx, minArgs: 1, maxArgs: 2},
-		"random":                      {contexts: upstreamCtx, maxArgs: 2},
-		"keepalive@upstream":          {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
-		"keepalive_requests@upstream": {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
-		"keepalive_timeout@upstream":  {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
-		"keepalive_time@upstream":     {contexts: upstreamCtx, minArgs: 1, maxArgs: 1},
-		"server@upstream":             {contexts: upstreamCtx, minArgs: 1, maxArgs: -1},
-
-		// Known to nginx, later work for frontdesk.
-		"rewrite":         notYet(srvLoc, 2, 3, false),
-		"set":             notYet(srvLoc, 2, 2, false),
-		"if":              notYet(srvLoc, 1, -1, true),
-		"map":             notYet(httpOnly, 2, 2, true),
-		"gzip":            notYet(httpSrvLc, 1, 1, false),
-		"ssl_certificate": notYet(httpSrv, 1, 1, false),
-		"allow":           notYet(httpSrvLc, 1, 1, false),
-		"deny":            notYet(httpSrvLc, 1, 1, false),
-		"limit_except":    notYet(locOnly, 1, -1, true),
+func offset(f func(int64) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		n, _ := fileserve.ParseOffset(d.Args[0])
+		return f(n), nil
 	}
 }
 
 func serverTokens(d *Directive) (frontdesk.Directive, error) {
-	switch d.Args[0] {
-	case "on", "build":
-		return frontdesk.ServerTokens(true), nil
-	case "off":
-		return frontdesk.ServerTokens(false), nil
-	}
-	return frontdesk.Directive{}, fmt.Errorf("invalid value %q", d.Args[0])
+	// "build" shows the build name, which Debian's nginx does not have.
+	return frontdesk.ServerTokens(!strings.EqualFold(d.Args[0], "off")), nil
 }
 
-// structMergeSlashes records merge_slashes, a server-level option in
-// frontdesk; a server's own value comes after the http one and wins.
-func structMergeSlashes(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
-	switch d.Args[0] {
-	case "on", "off":
-		sc.server = append(sc.server, frontdesk.MergeSlashes(d.Args[0] == "on"))
-	default:
-		b.fail(d, "invalid value %q in \"merge_slashes\" directive, it must be \"on\" or \"off\"", d.Args[0])
+// serverFlag records an on/off directive that frontdesk has only at server
+// level (nginx also accepts it at http level); a server's own value comes
+// after the http one and wins.
+func serverFlag(f func(bool) frontdesk.Option) func(*builder, *frame, *Directive) {
+	return func(b *builder, fr *frame, d *Directive) {
+		if !fr.check {
+			fr.sc.server = append(fr.sc.server, f(strings.EqualFold(d.Args[0], "on")))
+		}
 	}
 }
 
-func structAlias(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
-	loc.opts = append(loc.opts, frontdesk.Alias(b.fullPath(d.Args[0])))
+// checkRootAlias gives nginx's message for a second root or alias in a
+// location (ngx_http_core_root).
+func checkRootAlias(f *frame, d *Directive) string {
+	other := "alias"
+	if d.Name == "alias" {
+		other = "root"
+	}
+	if _, ok := f.seen[other]; ok {
+		return fmt.Sprintf("\"%s\" directive is duplicate, \"%s\" directive was specified earlier", d.Name, other)
+	}
+	if d.Name == "alias" && f.node != nil && f.node.kind == locNamed {
+		return `the "alias" directive cannot be used inside the named location`
+	}
+	return ""
 }
 
-func structRoot(b *builder, _ context, d *Directive, sc *scope, loc *locState) {
-	dir := frontdesk.Root(b.fullPath(d.Args[0]))
-	if loc != nil {
-		loc.opts = append(loc.opts, dir)
-	} else {
-		sc.directives = append(sc.directives, dir)
+func structAlias(b *builder, f *frame, d *Directive) {
+	if !f.check {
+		f.loc.opts = append(f.loc.opts, frontdesk.Alias(b.fullPath(d.Args[0])))
+	}
+}
+
+func structRoot(b *builder, f *frame, d *Directive) {
+	if !f.check {
+		f.add(d.Name, frontdesk.Root(b.fullPath(d.Args[0])))
 	}
 }
 
@@ -294,90 +117,104 @@ func (b *builder) fullPath(p string) string {
 	return prefix + p
 }
 
-func structInternal(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
-	loc.opts = append(loc.opts, frontdesk.Internal())
+func structInternal(b *builder, f *frame, d *Directive) {
+	if !f.check {
+		f.loc.opts = append(f.loc.opts, frontdesk.Internal())
+	}
+}
+
+// checkReturn checks a return's code as ngx_http_rewrite_return does.
+func checkReturn(_ *frame, d *Directive) string {
+	a := d.Args[0]
+	if code, ok := parseNum(a); ok {
+		if code > 999 {
+			return fmt.Sprintf("invalid return code \"%s\"", a)
+		}
+		return ""
+	}
+	if len(d.Args) == 1 && (strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "$scheme")) {
+		return ""
+	}
+	return fmt.Sprintf("invalid return code \"%s\"", a)
 }
 
 // structReturn records the location's return; as in nginx's rewrite phase
-// the first one wins.
-func structReturn(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
+// the first one wins. A server-level return waits for the rewrite phase.
+func structReturn(b *builder, f *frame, d *Directive) {
+	if f.check {
+		return
+	}
+	loc := f.loc
 	if loc == nil {
 		b.notImplemented(d)
 		return
 	}
-	if loc.handler != nil {
+	if loc.handler != nil && loc.handler.proxyPass == "" {
 		// The first return ends the rewrite phase; after a proxy_pass it
 		// still wins, since return runs before the content phase.
-		if loc.handler.proxyPass == "" {
-			return
-		}
+		return
 	}
 	h := &handlerChoice{set: true}
-	if len(d.Args) == 1 {
-		a := d.Args[0]
-		if code, err := strconv.Atoi(a); err == nil {
-			if code > 999 {
-				b.fail(d, "invalid return code %q", a)
-				return
-			}
-			h.returnCode = code
-		} else if strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "https://") || strings.HasPrefix(a, "$scheme") {
-			h.returnCode, h.returnText = http.StatusFound, a
-		} else {
-			b.fail(d, "invalid return code %q", a)
-			return
+	if code, ok := parseNum(d.Args[0]); ok {
+		h.returnCode = code
+		if len(d.Args) == 2 {
+			h.returnText = d.Args[1]
 		}
 	} else {
-		code, err := strconv.Atoi(d.Args[0])
-		if err != nil || code > 999 {
-			b.fail(d, "invalid return code %q", d.Args[0])
-			return
-		}
-		h.returnCode, h.returnText = code, d.Args[1]
+		h.returnCode, h.returnText = http.StatusFound, d.Args[0]
 	}
 	loc.handler = h
 }
 
 func indexDirective(d *Directive) (frontdesk.Directive, error) {
-	for i, a := range d.Args {
+	for _, a := range d.Args {
 		if a == "" {
 			return frontdesk.Directive{}, fmt.Errorf("index \"\" in \"index\" directive is invalid")
-		}
-		if strings.HasPrefix(a, "/") && i != len(d.Args)-1 {
-			return frontdesk.Directive{}, fmt.Errorf("only the last index in \"index\" directive should be absolute")
 		}
 	}
 	return frontdesk.Index(d.Args...), nil
 }
 
+// tryFiles checks the last argument, a "=code", as ngx_http_core_try_files
+// does.
+func tryFiles(d *Directive) (frontdesk.Directive, error) {
+	if last := d.Args[len(d.Args)-1]; strings.HasPrefix(last, "=") {
+		if code, ok := parseNum(last[1:]); !ok || code > 999 {
+			return frontdesk.Directive{}, fmt.Errorf("invalid code \"%s\"", last)
+		}
+	}
+	return frontdesk.TryFiles(d.Args...), nil
+}
+
+// errorPageDirective reads "error_page code ... [=[response]] uri" as
+// ngx_http_core_error_page does.
 func errorPageDirective(d *Directive) (frontdesk.Directive, error) {
 	args := d.Args
 	target := args[len(args)-1]
 	overwrite := -1
 	codesEnd := len(args) - 1
 	if last := args[len(args)-2]; strings.HasPrefix(last, "=") {
+		if len(args) == 2 {
+			return frontdesk.Directive{}, fmt.Errorf("invalid value \"%s\"", last)
+		}
 		codesEnd--
-		if last == "=" {
-			overwrite = frontdesk.StatusOfTarget
-		} else {
-			n, err := strconv.Atoi(last[1:])
-			if err != nil || n <= 0 {
-				return frontdesk.Directive{}, fmt.Errorf("invalid value %q", last)
+		overwrite = frontdesk.StatusOfTarget // "=" and "=0"
+		if len(last) > 1 {
+			n, ok := parseNum(last[1:])
+			if !ok {
+				return frontdesk.Directive{}, fmt.Errorf("invalid value \"%s\"", last)
 			}
 			overwrite = n
 		}
 	}
-	if codesEnd == 0 {
-		return frontdesk.Directive{}, fmt.Errorf("invalid number of arguments in \"error_page\" directive")
-	}
 	codes := make([]int, 0, codesEnd)
 	for _, a := range args[:codesEnd] {
-		n, err := strconv.Atoi(a)
-		if err != nil {
-			return frontdesk.Directive{}, fmt.Errorf("invalid value %q", a)
+		n, ok := parseNum(a)
+		if !ok || n == 499 {
+			return frontdesk.Directive{}, fmt.Errorf("invalid value \"%s\"", a)
 		}
-		if n < 300 || n > 599 || n == 499 {
-			return frontdesk.Directive{}, fmt.Errorf("value %q must be between 300 and 599", a)
+		if n < 300 || n > 599 {
+			return frontdesk.Directive{}, fmt.Errorf("value \"%s\" must be between 300 and 599", a)
 		}
 		codes = append(codes, n)
 	}
@@ -390,19 +227,18 @@ func errorPageDirective(d *Directive) (frontdesk.Directive, error) {
 func addHeaderDirective(d *Directive) (frontdesk.Directive, error) {
 	if len(d.Args) == 3 {
 		if d.Args[2] != "always" {
-			return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[2])
+			return frontdesk.Directive{}, fmt.Errorf("invalid parameter \"%s\"", d.Args[2])
 		}
 		return frontdesk.AddHeaderAlways(d.Args[0], d.Args[1]), nil
 	}
 	return frontdesk.AddHeader(d.Args[0], d.Args[1]), nil
 }
 
-func maxRanges(d *Directive) (frontdesk.Directive, error) {
-	n, err := strconv.Atoi(d.Args[0])
-	if err != nil || n < 0 {
-		return frontdesk.Directive{}, fmt.Errorf("invalid number %q", d.Args[0])
+func expiresDirective(d *Directive) (frontdesk.Directive, error) {
+	if _, err := fileserve.ParseExpires(d.Args); err != nil && !strings.Contains(strings.Join(d.Args, ""), "$") {
+		return frontdesk.Directive{}, fmt.Errorf("\"%s\" directive %v", d.Name, err)
 	}
-	return frontdesk.MaxRanges(n), nil
+	return frontdesk.Expires(d.Args...), nil
 }
 
 func typesDirective(d *Directive) (frontdesk.Directive, error) {
@@ -415,264 +251,337 @@ func typesDirective(d *Directive) (frontdesk.Directive, error) {
 	return frontdesk.Types(table), nil
 }
 
-func timeDirective(f func(time.Duration) frontdesk.Directive) func(d *Directive) (frontdesk.Directive, error) {
-	return func(d *Directive) (frontdesk.Directive, error) {
-		t, err := fileserve.ParseTime(d.Args[0])
-		if err != nil {
-			return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
-		}
-		return f(t), nil
-	}
+func proxySetHeader(d *Directive) (frontdesk.Directive, error) {
+	return frontdesk.ProxySetHeader(d.Args[0], d.Args[1]), nil
 }
 
-func clientMaxBodySize(d *Directive) (frontdesk.Directive, error) {
-	n, err := fileserve.ParseOffset(d.Args[0])
-	if err != nil {
-		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
-	}
-	return frontdesk.ClientMaxBodySize(n), nil
+func proxyNextUpstream(d *Directive) (frontdesk.Directive, error) {
+	return frontdesk.ProxyNextUpstream(d.Args...), nil
 }
 
-func clientBodyBufferSize(d *Directive) (frontdesk.Directive, error) {
-	n, err := fileserve.ParseSize(d.Args[0])
-	if err != nil || n <= 0 {
-		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
-	}
-	return frontdesk.ClientBodyBufferSize(n), nil
+func proxyIgnoreHeaders(d *Directive) (frontdesk.Directive, error) {
+	return frontdesk.ProxyIgnoreHeaders(d.Args...), nil
 }
 
-// structClientBodyTempPath resolves the directory against the prefix, as
-// nginx does; the subdirectory levels are accepted and not reproduced.
-func structClientBodyTempPath(b *builder, _ context, d *Directive, sc *scope, loc *locState) {
-	for _, l := range d.Args[1:] {
-		if n, err := strconv.Atoi(l); err != nil || n < 1 || n > 2 {
-			b.fail(d, "invalid value %q", l)
-			return
-		}
-	}
-	dir := frontdesk.ClientBodyTempPath(b.fullPath(d.Args[0]))
-	if loc != nil {
-		loc.opts = append(loc.opts, dir)
-	} else {
-		sc.directives = append(sc.directives, dir)
-	}
+func resolver(d *Directive) (frontdesk.Directive, error) {
+	return frontdesk.Resolver(d.Args...), nil
 }
 
-// serverFlag records an on/off directive that frontdesk has only at
-// server level (nginx also accepts it at http level).
-func serverFlag(name string, f func(bool) frontdesk.Option) func(*builder, context, *Directive, *scope, *locState) {
-	return func(b *builder, _ context, d *Directive, sc *scope, _ *locState) {
+func setRealIPFrom(d *Directive) (frontdesk.Directive, error) {
+	return frontdesk.SetRealIPFrom(d.Args[0]), nil
+}
+
+// checkOffList gives nginx's "is duplicate" for the list directives that
+// also take "off" (proxy_redirect, proxy_cookie_*): "off" must be alone in
+// its block.
+func checkOffList(f *frame, d *Directive) string {
+	off := len(d.Args) == 1 && d.Args[0] == "off"
+	if f.seen == nil {
+		f.seen = map[string]*Directive{}
+	}
+	prev, seen := f.seen[d.Name]
+	if seen && (off || (len(prev.Args) == 1 && prev.Args[0] == "off")) {
+		return fmt.Sprintf("\"%s\" directive is duplicate", d.Name)
+	}
+	f.seen[d.Name] = d
+	return ""
+}
+
+// checkProxyRedirect adds to checkOffList what ngx_http_proxy_redirect
+// checks: "default" must follow this block's proxy_pass.
+func checkProxyRedirect(f *frame, d *Directive) string {
+	if msg := checkOffList(f, d); msg != "" {
+		return msg
+	}
+	if len(d.Args) == 1 {
 		switch d.Args[0] {
-		case "on", "off":
-			sc.server = append(sc.server, f(d.Args[0] == "on"))
+		case "off":
+		case "default":
+			if f.loc == nil || f.loc.handler == nil || f.loc.handler.proxyPass == "" {
+				return `"proxy_redirect default" should be placed after the "proxy_pass" directive`
+			}
 		default:
-			b.fail(d, "invalid value %q in %q directive, it must be \"on\" or \"off\"", d.Args[0], name)
+			return fmt.Sprintf("invalid parameter \"%s\"", d.Args[0])
 		}
 	}
+	return ""
 }
 
-// structProxyRedirect checks what only the loader can see, that
-// "proxy_redirect default" follows the location's proxy_pass, then adds
-// the directive.
-func structProxyRedirect(b *builder, _ context, d *Directive, sc *scope, loc *locState) {
-	if len(d.Args) == 1 && d.Args[0] == "default" && (loc == nil || loc.handler == nil || loc.handler.proxyPass == "") {
-		b.fail(d, "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive")
-		return
-	}
-	var dir frontdesk.Directive
+func proxyRedirect(d *Directive) (frontdesk.Directive, error) {
 	switch {
 	case len(d.Args) == 2:
-		dir = frontdesk.ProxyRedirect(d.Args[0], d.Args[1])
+		return frontdesk.ProxyRedirect(d.Args[0], d.Args[1]), nil
 	case d.Args[0] == "off":
-		dir = frontdesk.ProxyRedirectOff()
-	case d.Args[0] == "default":
-		dir = frontdesk.ProxyRedirectDefault()
-	default:
-		b.fail(d, "invalid parameter %q", d.Args[0])
-		return
+		return frontdesk.ProxyRedirectOff(), nil
 	}
-	if loc != nil {
-		loc.opts = append(loc.opts, dir)
-	} else {
-		sc.directives = append(sc.directives, dir)
-	}
+	return frontdesk.ProxyRedirectDefault(), nil
 }
 
-// cookieRule reads "proxy_cookie_domain|path off" or "... pattern
-// replacement".
-func cookieRule(rule func(pattern, replacement string) frontdesk.Directive, off func() frontdesk.Directive) func(d *Directive) (frontdesk.Directive, error) {
+// cookieRule maps proxy_cookie_domain and proxy_cookie_path: "off" or a
+// pair.
+func cookieRule(rule func(a, b string) frontdesk.Directive, off func() frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
 	return func(d *Directive) (frontdesk.Directive, error) {
-		if len(d.Args) == 2 {
+		switch {
+		case len(d.Args) == 2:
 			return rule(d.Args[0], d.Args[1]), nil
-		}
-		if d.Args[0] == "off" {
+		case d.Args[0] == "off":
 			return off(), nil
 		}
-		return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[0])
+		return frontdesk.Directive{}, fmt.Errorf("invalid parameter \"%s\"", d.Args[0])
 	}
 }
 
 func proxyCookieFlags(d *Directive) (frontdesk.Directive, error) {
 	if len(d.Args) == 1 {
-		if d.Args[0] == "off" {
-			return frontdesk.ProxyCookieFlagsOff(), nil
+		if d.Args[0] != "off" {
+			return frontdesk.Directive{}, fmt.Errorf("invalid parameter \"%s\"", d.Args[0])
 		}
-		return frontdesk.Directive{}, fmt.Errorf("invalid parameter %q", d.Args[0])
+		return frontdesk.ProxyCookieFlagsOff(), nil
 	}
 	return frontdesk.ProxyCookieFlags(d.Args[0], d.Args[1:]...), nil
 }
 
-func proxyBufferSize(d *Directive) (frontdesk.Directive, error) {
-	n, err := fileserve.ParseSize(d.Args[0])
-	if err != nil {
-		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
+// structClientBodyTempPath resolves the directory against the prefix, as
+// nginx does; the subdirectory levels are accepted and not reproduced.
+func structClientBodyTempPath(b *builder, f *frame, d *Directive) {
+	for _, l := range d.Args[1:] {
+		if n, err := strconv.Atoi(l); err != nil || n < 1 || n > 2 {
+			b.fail(d, "invalid value \"%s\"", l)
+			return
+		}
 	}
-	return frontdesk.ProxyBufferSize(int(n)), nil
+	if !f.check {
+		f.add(d.Name, frontdesk.ClientBodyTempPath(b.fullPath(d.Args[0])))
+	}
 }
 
-func proxyLimitRate(d *Directive) (frontdesk.Directive, error) {
-	n, err := fileserve.ParseSize(d.Args[0])
-	if err != nil {
-		return frontdesk.Directive{}, fmt.Errorf("%q directive invalid value", d.Name)
-	}
-	return frontdesk.ProxyLimitRate(n), nil
-}
-
-func structProxyPass(b *builder, _ context, d *Directive, _ *scope, loc *locState) {
+// structProxyPass records the location's proxy_pass after the checks of
+// ngx_http_proxy_pass.
+func structProxyPass(b *builder, f *frame, d *Directive) {
+	url := d.Args[0]
+	lower := strings.ToLower(url)
+	var rest string
 	switch {
-	case loc.handler == nil:
-		loc.handler = &handlerChoice{proxyPass: d.Args[0], set: true}
-	case loc.handler.proxyPass != "":
-		b.fail(d, "\"proxy_pass\" directive is duplicate")
+	case strings.HasPrefix(lower, "http://"):
+		rest = url[len("http://"):]
+	case strings.HasPrefix(lower, "https://"):
+		rest = url[len("https://"):]
+	case strings.Contains(url, "$"):
+		// A variable may supply the scheme at run time.
+	default:
+		b.fail(d, "invalid URL prefix")
+		return
 	}
+	host, _, hasURI := strings.Cut(rest, "/")
+	if sock, ok := strings.CutPrefix(rest, "unix:"); ok {
+		// "unix:/path/to.sock:/uri"
+		path, _, withURI := strings.Cut(sock, ":")
+		host, hasURI = "unix:"+path, withURI
+	}
+	if hasURI && !strings.Contains(url, "$") && (f.ctx != ctxLocation || f.node.kind == locRegex || f.node.kind == locNamed) {
+		b.fail(d, "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block")
+		return
+	}
+	if f.check {
+		return
+	}
+	if !strings.Contains(url, "$") {
+		// With variables, the host is resolved per request.
+		b.implicitUpstreams = append(b.implicitUpstreams, implicitUpstream{d: d, host: host, https: strings.HasPrefix(lower, "https://")})
+	}
+	if strings.HasPrefix(lower, "https://") {
+		b.refuse(d, "https upstreams are not implemented by frontdesk")
+		return
+	}
+	f.loc.handler = &handlerChoice{proxyPass: url, set: true}
+}
+
+// implicitUpstream is a proxy_pass host that may name an upstream block;
+// nginx resolves it once the http block is read, if it does not.
+type implicitUpstream struct {
+	d     *Directive
+	host  string
+	https bool
+}
+
+// resolveImplicitUpstreams resolves the proxy_pass hosts that name no
+// upstream block, as ngx_http_upstream_init_main_conf does.
+func (b *builder) resolveImplicitUpstreams(upstreams map[string]bool) {
+	for _, u := range b.implicitUpstreams {
+		if upstreams[u.host] {
+			continue
+		}
+		port := "80"
+		if u.https {
+			port = "443"
+		}
+		if msg := checkHostPort(u.host, port); msg != "" {
+			b.fail(u.d, "%s in upstream \"%s\"", msg, u.host)
+		}
+	}
+	b.implicitUpstreams = nil
+}
+
+// checkHostPort checks "host[:port]" as ngx_parse_url does, resolving the
+// host as nginx does when it reads the configuration; it returns nginx's
+// reason ("host not found", "invalid port") or "".
+func checkHostPort(addr, defaultPort string) string {
+	if strings.HasPrefix(addr, "unix:") {
+		return ""
+	}
+	host, port := addr, defaultPort
+	if h, p, err := net.SplitHostPort(addr); err == nil {
+		host, port = h, p
+	} else if strings.HasPrefix(addr, "[") {
+		host = strings.Trim(addr, "[]")
+	}
+	if n, ok := parseNum(port); !ok || n < 1 || n > 65535 {
+		return "invalid port"
+	}
+	if host == "" {
+		return "no host"
+	}
+	if net.ParseIP(host) != nil {
+		return ""
+	}
+	if _, err := net.LookupHost(host); err != nil {
+		return "host not found"
+	}
+	return ""
+}
+
+// upstreamState is an upstream block being read.
+type upstreamState struct {
+	servers []frontdesk.Server
+	opts    []frontdesk.UpstreamOption
+	// backup: the balancing method accepts backup servers (nginx's
+	// NGX_HTTP_UPSTREAM_BACKUP flag: round robin and least_conn).
+	noBackup bool
 }
 
 // structUpstream reads an upstream block into a pool.
-func structUpstream(b *builder, _ context, d *Directive, _ *scope, _ *locState) {
-	name := d.Args[0]
-	var servers []frontdesk.Server
-	var opts []frontdesk.UpstreamOption
-	for _, c := range d.Block {
-		key := c.Name
-		if _, ok := directiveTable[key+"@upstream"]; ok {
-			// Names that mean something else in an upstream block.
-			key += "@upstream"
-		}
-		spec, known := directiveTable[key]
-		switch {
-		case !known:
-			b.fail(c, "unknown directive %q", c.Name)
-			continue
-		case !spec.allowed(ctxUpstream):
-			b.fail(c, "%q directive is not allowed here", c.Name)
-			continue
-		case !spec.argsOK(len(c.Args)):
-			b.fail(c, "invalid number of arguments in %q directive", c.Name)
-			continue
-		}
-		switch c.Name {
-		case "least_conn":
-			opts = append(opts, frontdesk.WithBalancer(frontdesk.LeastConn()))
-		case "ip_hash":
-			opts = append(opts, frontdesk.WithBalancer(frontdesk.IPHash()))
-		case "hash":
-			switch {
-			case len(c.Args) == 1:
-				opts = append(opts, frontdesk.WithBalancer(frontdesk.Hash(c.Args[0])))
-			case c.Args[1] == "consistent":
-				opts = append(opts, frontdesk.WithBalancer(frontdesk.ConsistentHash(c.Args[0])))
-			default:
-				b.fail(c, "invalid parameter %q", c.Args[1])
-			}
-		case "random":
-			switch strings.Join(c.Args, " ") {
-			case "":
-				opts = append(opts, frontdesk.WithBalancer(frontdesk.Random()))
-			case "two", "two least_conn":
-				opts = append(opts, frontdesk.WithBalancer(frontdesk.RandomTwo()))
-			default:
-				b.fail(c, "invalid parameter %q", strings.Join(c.Args, " "))
-			}
-		case "keepalive", "keepalive_requests":
-			n, err := strconv.Atoi(c.Args[0])
-			if err != nil || n <= 0 {
-				b.fail(c, "invalid value %q in %q directive", c.Args[0], c.Name)
-				continue
-			}
-			if c.Name == "keepalive" {
-				opts = append(opts, frontdesk.Keepalive(n))
-			} else {
-				opts = append(opts, frontdesk.KeepaliveRequests(n))
-			}
-		case "keepalive_timeout", "keepalive_time":
-			d, err := fileserve.ParseTime(c.Args[0])
-			if err != nil {
-				b.fail(c, "%q directive invalid value", c.Name)
-				continue
-			}
-			if c.Name == "keepalive_timeout" {
-				opts = append(opts, frontdesk.KeepaliveTimeout(d))
-			} else {
-				opts = append(opts, frontdesk.KeepaliveTime(d))
-			}
-		case "server":
-			s, err := parseUpstreamServer(c.Args)
-			if err != nil {
-				b.fail(c, "%v", err)
-				continue
-			}
-			servers = append(servers, s)
-		default:
-			b.notImplemented(c)
-		}
+func structUpstream(b *builder, f *frame, d *Directive) {
+	u := &upstreamState{}
+	b.upstreamNames[d.Args[0]] = true
+	b.walk(&frame{ctx: ctxUpstream, check: f.check, ups: u}, d.Block)
+	if d.EndLine == 0 {
+		return
 	}
-	if len(servers) == 0 {
+	if len(u.servers) == 0 {
 		b.errs = append(b.errs, &Error{File: d.File, Line: d.EndLine, Msg: "no servers are inside upstream"})
 		return
 	}
-	b.pools = append(b.pools, frontdesk.Upstream(name, servers, opts...))
+	if !f.check {
+		b.pools = append(b.pools, frontdesk.Upstream(d.Args[0], u.servers, u.opts...))
+	}
 }
 
-func parseUpstreamServer(args []string) (frontdesk.Server, error) {
-	s := frontdesk.Server{Addr: args[0]}
-	for _, a := range args[1:] {
-		k, v, _ := strings.Cut(a, "=")
-		var err error
-		switch k {
-		case "weight":
-			s.Weight, err = strconv.Atoi(v)
-			if s.Weight <= 0 {
-				err = fmt.Errorf("invalid")
-			}
-		case "max_fails":
-			s.MaxFails, err = strconv.Atoi(v)
-			if s.MaxFails == 0 && err == nil {
+func upstreamLeastConn(u *upstreamState, _ *Directive) error {
+	u.opts = append(u.opts, frontdesk.WithBalancer(frontdesk.LeastConn()))
+	return nil
+}
+
+func upstreamIPHash(u *upstreamState, _ *Directive) error {
+	u.noBackup = true
+	u.opts = append(u.opts, frontdesk.WithBalancer(frontdesk.IPHash()))
+	return nil
+}
+
+func upstreamHash(u *upstreamState, d *Directive) error {
+	u.noBackup = true
+	switch {
+	case len(d.Args) == 1:
+		u.opts = append(u.opts, frontdesk.WithBalancer(frontdesk.Hash(d.Args[0])))
+	case d.Args[1] == "consistent":
+		u.opts = append(u.opts, frontdesk.WithBalancer(frontdesk.ConsistentHash(d.Args[0])))
+	default:
+		return fmt.Errorf("invalid parameter \"%s\"", d.Args[1])
+	}
+	return nil
+}
+
+func upstreamRandom(u *upstreamState, d *Directive) error {
+	u.noBackup = true
+	switch strings.Join(d.Args, " ") {
+	case "":
+		u.opts = append(u.opts, frontdesk.WithBalancer(frontdesk.Random()))
+	case "two", "two least_conn":
+		u.opts = append(u.opts, frontdesk.WithBalancer(frontdesk.RandomTwo()))
+	default:
+		bad := d.Args[0]
+		if bad == "two" {
+			bad = d.Args[1]
+		}
+		return fmt.Errorf("invalid parameter \"%s\"", bad)
+	}
+	return nil
+}
+
+func upstreamKeepalive(u *upstreamState, d *Directive) error {
+	n, ok := parseNum(d.Args[0])
+	if !ok || n == 0 {
+		return fmt.Errorf("invalid value \"%s\" in \"%s\" directive", d.Args[0], d.Name)
+	}
+	u.opts = append(u.opts, frontdesk.Keepalive(n))
+	return nil
+}
+
+func upstreamKeepaliveRequests(u *upstreamState, d *Directive) error {
+	if n, _ := parseNum(d.Args[0]); n > 0 {
+		u.opts = append(u.opts, frontdesk.KeepaliveRequests(n))
+	}
+	return nil
+}
+
+func upstreamKeepaliveTimeout(u *upstreamState, d *Directive) error {
+	t, _ := fileserve.ParseTime(d.Args[0])
+	if d.Name == "keepalive_timeout" {
+		u.opts = append(u.opts, frontdesk.KeepaliveTimeout(t))
+	} else {
+		u.opts = append(u.opts, frontdesk.KeepaliveTime(t))
+	}
+	return nil
+}
+
+// upstreamServer reads "server address [parameters]" as
+// ngx_http_upstream_server does: parameters first, then the address,
+// resolved now as nginx resolves it.
+func upstreamServer(u *upstreamState, d *Directive) error {
+	s := frontdesk.Server{Addr: d.Args[0]}
+	for _, a := range d.Args[1:] {
+		k, v, hasValue := strings.Cut(a, "=")
+		ok := true
+		switch {
+		case k == "weight" && hasValue:
+			s.Weight, ok = parseNum(v)
+			ok = ok && s.Weight > 0
+		case k == "max_fails" && hasValue:
+			s.MaxFails, ok = parseNum(v)
+			if ok && s.MaxFails == 0 {
 				s.MaxFails = frontdesk.Unlimited
 			}
-		case "fail_timeout":
-			var sec int64
-			sec, err = fileserve.ParseSeconds(v)
-			s.FailTimeout = time.Duration(sec) * time.Second
-		case "max_conns":
-			s.MaxConns, err = strconv.Atoi(v)
-		case "backup":
+		case k == "fail_timeout" && hasValue:
+			sec, err := fileserve.ParseSeconds(v)
+			s.FailTimeout, ok = time.Duration(sec)*time.Second, err == nil
+		case k == "max_conns" && hasValue:
+			s.MaxConns, ok = parseNum(v)
+		case a == "backup":
+			if u.noBackup {
+				return fmt.Errorf("balancing method does not support parameter \"%s\"", a)
+			}
 			s.Backup = true
-		case "down":
+		case a == "down":
 			s.Down = true
 		default:
-			return s, fmt.Errorf("invalid parameter %q", a)
+			ok = false
 		}
-		if err != nil {
-			return s, fmt.Errorf("invalid parameter %q", a)
+		if !ok {
+			return fmt.Errorf("invalid parameter \"%s\"", a)
 		}
 	}
-	return s, nil
-}
-
-func nextUpstreamTries(d *Directive) (frontdesk.Directive, error) {
-	n, err := strconv.Atoi(d.Args[0])
-	if err != nil || n < 0 {
-		return frontdesk.Directive{}, fmt.Errorf("invalid value %q in %q directive", d.Args[0], d.Name)
+	if msg := checkHostPort(d.Args[0], "80"); msg != "" {
+		return fmt.Errorf("%s in upstream \"%s\"", msg, d.Args[0])
 	}
-	return frontdesk.ProxyNextUpstreamTries(n), nil
+	u.servers = append(u.servers, s)
+	return nil
 }

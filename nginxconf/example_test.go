@@ -1,6 +1,7 @@
 package nginxconf_test
 
 import (
+	"errors"
 	"fmt"
 	"testing/fstest"
 
@@ -48,4 +49,43 @@ func ExampleFormat() {
 	// location ~ "^/(\d+)$" {
 	//     return 200 "it's $1";
 	// }
+}
+
+func ExampleLoadString() {
+	conf := `events {}
+http {
+    gzip on;
+    server {
+        listen 8080;
+        location /img {
+            alias /srv/img/;
+        }
+    }
+}
+`
+	// gzip is known to nginx but not implemented by frontdesk: refused,
+	// with its position, unless the caller accepts to run without it.
+	_, err := nginxconf.LoadString("/etc/nginx/nginx.conf", conf, nginxconf.Options{})
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, nginxconf.ErrNotImplemented))
+
+	cfg, err := nginxconf.LoadString("/etc/nginx/nginx.conf", conf, nginxconf.Options{Ignore: []string{"gzip"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("ignored:", cfg.Ignored[0])
+	for _, w := range cfg.Warnings {
+		fmt.Printf("%s:%d: %s\n", w.File, w.Line, w.Directive)
+	}
+
+	// Mistakes get nginx's own message and position, as `nginx -t` prints.
+	_, err = nginxconf.LoadString("/etc/nginx/nginx.conf", "events {}\nhttp {\n    sendfile maybe;\n}\n", nginxconf.Options{})
+	fmt.Println(err)
+	// Output:
+	// "gzip" directive is not implemented by frontdesk in /etc/nginx/nginx.conf:3
+	// true
+	// ignored: "gzip" in /etc/nginx/nginx.conf:3
+	// /etc/nginx/nginx.conf:7: alias
+	// invalid value "maybe" in "sendfile" directive, it must be "on" or "off" in /etc/nginx/nginx.conf:3
 }
