@@ -200,20 +200,32 @@ func New(opts ...Option) (*Proxy, error) {
 	sb := &serverBuilder{signature: DefaultSignature}
 	errs := sb.apply("", opts)
 	c := newCompiler(sb)
-	for _, m := range sb.maps {
-		c.declareMap(m)
+	var vbs []*serverBuilder
+	for i, v := range sb.vservers {
+		vb := &serverBuilder{parent: sb, mergeSlashes: sb.mergeSlashes, signature: sb.signature}
+		errs = append(errs, vb.apply(fmt.Sprintf("server #%d", i+1), v.opts)...)
+		vbs = append(vbs, vb)
+	}
+	// Maps are http-level in nginx: one declaration, whichever server
+	// the option came through.
+	declared := map[*mapDef]bool{}
+	for _, b := range append([]*serverBuilder{sb}, vbs...) {
+		for _, m := range b.maps {
+			if !declared[m] {
+				declared[m] = true
+				c.declareMap(m)
+			}
+		}
 	}
 	var servers []*server
-	if len(sb.vservers) == 0 {
+	if len(vbs) == 0 {
 		servers = append(servers, c.compileServer(sb, nil))
 	} else {
 		if len(sb.locations) > 0 {
 			errs = append(errs, &ConfigError{Err: errors.New("locations must be inside a VirtualServer when there are virtual servers")})
 		}
 		httpConf := sb.conf.inherit(nil)
-		for i, v := range sb.vservers {
-			vb := &serverBuilder{parent: sb, mergeSlashes: sb.mergeSlashes, signature: sb.signature}
-			errs = append(errs, vb.apply(fmt.Sprintf("server #%d", i+1), v.opts)...)
+		for _, vb := range vbs {
 			for _, u := range vb.pools {
 				c.registerPool(u)
 			}

@@ -259,27 +259,39 @@ func (st *reqState) process() {
 	if st.runScript(st.srv.script, false) == scriptAnswered {
 		return
 	}
+	st.locationPhases(nil)
+}
+
+// locationPhases runs nginx's phases from location selection on: find the
+// location (skipped for a named location, which is given), run its rewrite
+// directives — selecting the location again when they change $uri — then
+// try_files and the content handler.
+func (st *reqState) locationPhases(loc *location) {
 	st.uriChanged = false
 	for {
-		loc, rc := st.srv.locations.find(st, st.uri)
-		if rc == matchNone {
-			loc = st.srv.noMatch
+		if loc == nil {
+			var rc matchResult
+			loc, rc = st.srv.locations.find(st, st.uri)
+			if rc == matchNone {
+				loc = st.srv.noMatch
+			}
+			st.loc = loc
+			// nginx's find-config phase: internal, then the body size,
+			// then the auto-redirect.
+			if loc.internal && !st.internal {
+				st.finalize(http.StatusNotFound)
+				return
+			}
+			if st.bodyTooLarge() {
+				st.finalize(http.StatusRequestEntityTooLarge)
+				return
+			}
+			if rc == matchRedirect {
+				st.redirectTo(http.StatusMovedPermanently, uri.Escape(loc.name, uri.EscapeURI), true)
+				return
+			}
 		}
 		st.loc = loc
-		// nginx's find-config phase: internal, then the body size, then
-		// the auto-redirect.
-		if loc.internal && !st.internal {
-			st.finalize(http.StatusNotFound)
-			return
-		}
-		if st.bodyTooLarge() {
-			st.finalize(http.StatusRequestEntityTooLarge)
-			return
-		}
-		if rc == matchRedirect {
-			st.redirectTo(http.StatusMovedPermanently, uri.Escape(loc.name, uri.EscapeURI), true)
-			return
-		}
 		switch st.runScript(loc.conf.script, true) {
 		case scriptAnswered:
 			return
@@ -290,6 +302,7 @@ func (st *reqState) process() {
 				if !st.countURIChange(st.uri) {
 					return
 				}
+				loc = nil
 				continue
 			}
 		}
@@ -328,9 +341,7 @@ func (st *reqState) namedRedirect(name string) {
 		return
 	}
 	st.internal = true
-	st.loc = l
-	st.realipPreaccess(l)
-	l.handler.ServeHTTP(st.w, st.rr)
+	st.locationPhases(l)
 }
 
 func (st *reqState) countURIChange(to string) bool {

@@ -438,22 +438,27 @@ type MapEntry struct {
 // keys match case-insensitively, as nginx's map does; the default value is
 // "" unless a "default" entry says otherwise. Map is an http-level option.
 func Map(source, variable string, entries []MapEntry, flags ...string) Option {
+	name := strings.ToLower(strings.TrimPrefix(variable, "$"))
+	m := &mapDef{source: source, name: name, entries: entries}
+	var err error
+	if name == "" || name == strings.ToLower(variable) || !validVarName(name) {
+		err = fmt.Errorf("map: invalid variable name %q", variable)
+	}
+	for _, f := range flags {
+		switch f {
+		case "hostnames":
+			m.hostnames = true
+		case "volatile":
+			m.volatile = true
+		default:
+			err = fmt.Errorf("map: invalid flag %q", f)
+		}
+	}
 	return serverOption(func(s *serverBuilder) error {
-		name := strings.ToLower(strings.TrimPrefix(variable, "$"))
-		if name == "" || name == strings.ToLower(variable) || !validVarName(name) {
-			return fmt.Errorf("map: invalid variable name %q", variable)
+		if err != nil {
+			return err
 		}
-		m := &mapDef{source: source, name: name, entries: entries}
-		for _, f := range flags {
-			switch f {
-			case "hostnames":
-				m.hostnames = true
-			case "volatile":
-				m.volatile = true
-			default:
-				return fmt.Errorf("map: invalid flag %q", f)
-			}
-		}
+		// The same map given to several virtual servers is one map.
 		s.maps = append(s.maps, m)
 		return nil
 	})

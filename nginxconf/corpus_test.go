@@ -41,7 +41,7 @@ var corpusEnv = map[string]struct {
 	},
 	"awesome-compose-react.conf": {},
 	"chatwoot.conf": {
-		refused: []string{"return:9", "ssl_certificate:40", "ssl_certificate_key:41", "ssl_protocols:43", "ssl_ciphers:44", "ssl_prefer_server_ciphers:45", "ssl_dhparam:46"},
+		refused: []string{"ssl_certificate:40", "ssl_certificate_key:41", "ssl_protocols:43", "ssl_ciphers:44", "ssl_prefer_server_ciphers:45", "ssl_dhparam:46"},
 	},
 	"cookiecutter-django.conf": {},
 	"frappe-docker.conf": {
@@ -56,7 +56,7 @@ var corpusEnv = map[string]struct {
 			"${CLIENT_MAX_BODY_SIZE}":       "50m",
 		},
 		stubs:   []string{"etc/nginx/snippets/security_headers.conf"},
-		refused: []string{"map:10", "rewrite:54", "rewrite:55", "rewrite:56", "gzip:89", "gzip_http_version:90", "gzip_comp_level:91", "gzip_min_length:92", "gzip_proxied:93", "gzip_vary:94", "gzip_types:111"},
+		refused: []string{"gzip:89", "gzip_http_version:90", "gzip_comp_level:91", "gzip_min_length:92", "gzip_proxied:93", "gzip_vary:94", "gzip_types:111"},
 	},
 	"h5bp-nginx.conf": {
 		main: true,
@@ -67,14 +67,14 @@ var corpusEnv = map[string]struct {
 			"etc/nginx/h5bp/web_performance/compression.conf",
 			"etc/nginx/h5bp/web_performance/cache_expiration.conf",
 		},
-		refused: []string{"map:107", "map:135", "map:141", "map:147", "map:153", "map:160", "map:164", "map:168", "map:174"},
+		refused: nil,
 	},
 	"home-assistant-deconz.conf": {
 		main:    true,
-		refused: []string{"gzip:16", "gzip_disable:17", "map:19", "allow:28", "deny:29", "sub_filter_once:73", "sub_filter_types:74", "sub_filter:77", "sub_filter:80", "sub_filter:83", "sub_filter:86", "sub_filter:89", "sub_filter:92", "sub_filter:95"},
+		refused: []string{"gzip:16", "gzip_disable:17", "allow:28", "deny:29", "sub_filter_once:73", "sub_filter_types:74", "sub_filter:77", "sub_filter:80", "sub_filter:83", "sub_filter:86", "sub_filter:89", "sub_filter:92", "sub_filter:95"},
 	},
 	"jitsi-meet.conf": {
-		refused: []string{"ssl_protocols:24", "ssl_prefer_server_ciphers:25", "ssl_ciphers:26", "ssl_certificate:30", "ssl_certificate_key:31", "ssi:36", "ssi_types:37", "gzip:42", "gzip_types:43", "rewrite:88", "set:93", "set:94", "set:101", "set:102", "rewrite:103", "set:108", "set:109", "set:110", "rewrite:112", "set:117", "set:118", "set:119", "rewrite:121"},
+		refused: []string{"ssl_protocols:24", "ssl_prefer_server_ciphers:25", "ssl_ciphers:26", "ssl_certificate:30", "ssl_certificate_key:31", "ssi:36", "ssi_types:37", "gzip:42", "gzip_types:43"},
 	},
 }
 

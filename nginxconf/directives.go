@@ -138,34 +138,6 @@ func checkReturn(_ *frame, d *Directive) string {
 	return fmt.Sprintf("invalid return code \"%s\"", a)
 }
 
-// structReturn records the location's return; as in nginx's rewrite phase
-// the first one wins. A server-level return waits for the rewrite phase.
-func structReturn(b *builder, f *frame, d *Directive) {
-	if f.check {
-		return
-	}
-	loc := f.loc
-	if loc == nil {
-		b.notImplemented(d)
-		return
-	}
-	if loc.handler != nil && loc.handler.proxyPass == "" {
-		// The first return ends the rewrite phase; after a proxy_pass it
-		// still wins, since return runs before the content phase.
-		return
-	}
-	h := &handlerChoice{set: true}
-	if code, ok := parseNum(d.Args[0]); ok {
-		h.returnCode = code
-		if len(d.Args) == 2 {
-			h.returnText = d.Args[1]
-		}
-	} else {
-		h.returnCode, h.returnText = http.StatusFound, d.Args[0]
-	}
-	loc.handler = h
-}
-
 func indexDirective(d *Directive) (frontdesk.Directive, error) {
 	for _, a := range d.Args {
 		if a == "" {

@@ -238,7 +238,7 @@ type scope struct {
 // merges it by.
 type scoped struct {
 	name string
-	dir  frontdesk.Directive
+	dir  frontdesk.Option
 }
 
 // add records a directive at the frame's level.
@@ -437,13 +437,9 @@ func (s *serverState) finish(b *builder, http *scope) {
 	srv.Options = append(srv.Options, http.server...)
 	srv.Options = append(srv.Options, s.sc.server...)
 	if len(srv.Names) > 0 {
-		// nginx's $server_name is the first name, lower-cased unless it
-		// is a regex, without a leading ".".
-		name := strings.TrimPrefix(srv.Names[0], ".")
-		if !strings.HasPrefix(name, "~") {
-			name = strings.ToLower(name)
-		}
-		srv.Options = append(srv.Options, frontdesk.ServerName(name))
+		// All names take part in virtual server selection; the first is
+		// $server_name.
+		srv.Options = append(srv.Options, frontdesk.ServerName(srv.Names...))
 	}
 	for _, l := range s.blocks {
 		srv.Options = append(srv.Options, l)

@@ -352,12 +352,12 @@ func init() {
 		"proxy_temp_path":                {ctx: httpSrvLoc, args: args1 | args2 | args3 | args4, dup: true, tuning: true},
 
 		// ngx_http_rewrite_module (semantics: later, by the lead).
-		"break":                       {ctx: srvLoc | ctxIf, args: args0},
-		"if":                          {ctx: srvLoc, args: args1More, block: true},
+		"break":                       {ctx: srvLoc | ctxIf, args: args0, structural: structBreak},
+		"if":                          {ctx: srvLoc, args: args1More, block: true, structural: structIf},
 		"return":                      {ctx: srvLoc | ctxIf, args: args1 | args2, structural: structReturn, check: checkReturn},
-		"rewrite":                     {ctx: srvLoc | ctxIf, args: args2 | args3},
+		"rewrite":                     {ctx: srvLoc | ctxIf, args: args2 | args3, structural: structRewrite},
 		"rewrite_log":                 {ctx: httpSrvLoc | ctxIf, args: args1, value: vFlag, dup: true},
-		"set":                         {ctx: srvLoc | ctxIf, args: args2},
+		"set":                         {ctx: srvLoc | ctxIf, args: args2, structural: structSet},
 		"uninitialized_variable_warn": {ctx: httpSrvLoc | ctxIf, args: args1, value: vFlag, dup: true},
 
 		// ngx_http_realip_module.
@@ -366,7 +366,7 @@ func init() {
 		"set_real_ip_from":  {ctx: httpSrvLoc, args: args1, apply: setRealIPFrom},
 
 		// ngx_http_map_module.
-		"map":                  {ctx: ctxHTTP, args: args2, block: true},
+		"map":                  {ctx: ctxHTTP, args: args2, block: true, structural: structMap},
 		"map_hash_bucket_size": {ctx: ctxHTTP, args: args1, value: vNum, dup: true, tuning: true},
 		"map_hash_max_size":    {ctx: ctxHTTP, args: args1, value: vNum, dup: true, tuning: true},
 

@@ -261,7 +261,7 @@ func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
 	if len(cfg.Servers) == 0 {
 		t.Fatal("configuration has no server")
 	}
-	opts := append([]frontdesk.Option{frontdesk.Logger(slog.New(slog.DiscardHandler))}, cfg.Servers[0].Options...)
+	opts := append([]frontdesk.Option{frontdesk.Logger(slog.New(slog.DiscardHandler))}, cfg.Options()...)
 	p, err := frontdesk.New(opts...)
 	if err != nil {
 		t.Fatalf("frontdesk.New: %v", err)
