@@ -71,6 +71,9 @@ type confSet struct {
 	proxy                proxyConfSet
 	req                  reqConfSet
 	realip               realipSet
+	// shippedTypes: no Types directive means nginx's shipped mime.types
+	// (set by Static) rather than its three built-in types.
+	shippedTypes bool
 	// script holds the level's rewrite-module directives, which nginx
 	// never inherits: each level runs its own.
 	script []scriptDef
@@ -189,7 +192,11 @@ func (c *compiler) compileConf(l *location, s *confSet) *locConf {
 		ifModifiedSince:      valueOr(s.ifModifiedSince, "exact"),
 		maxRanges:            valueOr(s.maxRanges, -1),
 	}
-	if lc.types == nil {
+	switch {
+	case lc.types != nil:
+	case s.shippedTypes:
+		lc.types = fileserve.DefaultTypes()
+	default:
 		lc.types = fileserve.BuiltinTypes()
 	}
 	lc.proxy = c.compileProxyConf(l, &s.proxy)

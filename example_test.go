@@ -97,7 +97,7 @@ func ExampleStatic() {
 	_ = os.WriteFile(filepath.Join(dir, "css", "site.css"), []byte("body{}"), 0o644)
 
 	p := frontdesk.MustNew(
-		frontdesk.Location("/static/", frontdesk.Static(dir+"/", frontdesk.Types(frontdesk.MIMETypes()))),
+		frontdesk.Location("/static/", frontdesk.Static(dir+"/")),
 		frontdesk.Logger(slog.New(slog.DiscardHandler)),
 	)
 	show(p, "/static/css/site.css", "Content-Type")

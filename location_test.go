@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -265,4 +267,26 @@ func TestLocationMatchAllocatesNothing(t *testing.T) {
 		p.srv.locations.find(st, "/nothing/here")
 	})
 	assert.Equal(t, 0.0, allocs)
+}
+
+// TestStaticTypes: Static types files by nginx's shipped mime.types; a
+// location configured as a loaded nginx.conf is (root, no types) knows
+// nginx's three built-in types only.
+func TestStaticTypes(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.css"), []byte("x"), 0o644))
+	p := MustNew(quiet,
+		Location("/static/", Static(dir+"/")),
+		Location("/raw/", nil, Alias(dir+"/")),
+		Location("/typed/", Static(dir+"/", Types(map[string]string{"css": "text/x-css"}))),
+	)
+	for target, want := range map[string]string{
+		"/static/a.css": "text/css",
+		"/raw/a.css":    "text/plain",
+		"/typed/a.css":  "text/x-css",
+	} {
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		assert.Equalf(t, want, rec.Header().Get("Content-Type"), "target %s", target)
+	}
 }

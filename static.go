@@ -43,7 +43,10 @@ type staticHandler struct {
 }
 
 func (s *staticHandler) directives() []LocationOption {
-	out := []LocationOption{Alias(s.dir)}
+	// A Static handler types files by nginx's shipped mime.types unless a
+	// Types directive (here or inherited) says otherwise; a loaded
+	// nginx.conf gets only what it declares.
+	out := []LocationOption{Alias(s.dir), directive("types", func(c *confSet) error { c.shippedTypes = true; return nil })}
 	for _, o := range s.opts {
 		out = append(out, o)
 	}

@@ -73,7 +73,7 @@ func run(serveAddr string, out io.Writer) error {
 		frontdesk.ProxySetHeader("Host", "$host"),
 		frontdesk.ProxySetHeader("X-Real-IP", "$remote_addr"),
 		frontdesk.Location("= /healthz", frontdesk.Return(200, "ok\n")),
-		frontdesk.Location("^~ /static/", frontdesk.Static(static+"/", frontdesk.Types(frontdesk.MIMETypes()), frontdesk.Expires("1h"))),
+		frontdesk.Location("^~ /static/", frontdesk.Static(static+"/", frontdesk.Expires("1h"))),
 		frontdesk.Location("/api/", frontdesk.ProxyPass("http://app/v1/")),
 		frontdesk.Location(`~ ^/old/(.*)$`, frontdesk.Return(301, "/new/$1")),
 		frontdesk.Location("/", app),

@@ -58,7 +58,7 @@ func run(out io.Writer) error {
 	p, err := frontdesk.New(
 		frontdesk.Upstream("django", []frontdesk.Server{{Addr: "unix:" + sock}}),
 		frontdesk.ClientMaxBodySize(10<<20),
-		frontdesk.Location("/static/", frontdesk.Static(static+"/", frontdesk.Types(frontdesk.MIMETypes()), frontdesk.Expires("30d"))),
+		frontdesk.Location("/static/", frontdesk.Static(static+"/", frontdesk.Expires("30d"))),
 		frontdesk.Location("/", frontdesk.ProxyPass("http://django"),
 			frontdesk.ProxySetHeader("Host", "$host"),
 			frontdesk.ProxySetHeader("X-Forwarded-For", "$proxy_add_x_forwarded_for"),
