@@ -187,34 +187,23 @@ func ParseHTTPTime(s string) (sec int64, ok bool) {
 		}
 	}
 
-	if at(p) != ' ' {
-		return 0, false
-	}
-	p++
-	if !digit(p) || !digit(p+1) {
-		return 0, false
-	}
-	hour := num2(p)
-	p += 2
-	if at(p) != ':' {
-		return 0, false
-	}
-	p++
-	if !digit(p) || !digit(p+1) {
-		return 0, false
-	}
-	minute := num2(p)
-	p += 2
-	if at(p) != ':' {
-		return 0, false
-	}
-	p++
-	if !digit(p) || !digit(p+1) {
-		return 0, false
-	}
-	second := num2(p)
-	if f == fmtISOC {
+	// field reads sep and two digits of the time of day.
+	field := func(sep byte) (int64, bool) {
+		if at(p) != sep || !digit(p+1) || !digit(p+2) {
+			return 0, false
+		}
+		p++
+		v := num2(p)
 		p += 2
+		return v, true
+	}
+	hour, ok1 := field(' ')
+	minute, ok2 := field(':')
+	second, ok3 := field(':')
+	if !ok1 || !ok2 || !ok3 {
+		return 0, false
+	}
+	if f == fmtISOC {
 		if at(p) != ' ' {
 			return 0, false
 		}
