@@ -36,9 +36,11 @@
 package frontdesk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 
@@ -58,6 +60,10 @@ type Proxy struct {
 	observe  func(RequestInfo)
 	// onAttempt is OnUpstreamAttempt's callback, nil when none.
 	onAttempt func(UpstreamAttempt)
+	// dial and mapPath are UpstreamDialer's and MapPath's functions, nil
+	// when unset.
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	mapPath func(dir string) string
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -95,6 +101,8 @@ type serverBuilder struct {
 	signature    string
 	observe      func(RequestInfo)
 	onAttempt    func(UpstreamAttempt)
+	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+	mapPath      func(dir string) string
 	pools        []*UpstreamPool
 	profile      NginxProfile
 	vservers     []*VirtualServerBlock
@@ -148,13 +156,18 @@ func Signature(product string) Option {
 
 // Observe registers fn to be called after every request with what
 // frontdesk decided (location, $uri, status): nginx's log phase, for access
-// logs and metrics. The RequestInfo is valid only during the call.
+// logs and metrics. Several Observe options all run, in order. The
+// RequestInfo is valid only during the call.
 func Observe(fn func(RequestInfo)) Option {
 	return serverOption(func(s *serverBuilder) error {
 		if fn == nil {
 			return errors.New("Observe: nil function")
 		}
-		s.observe = fn
+		if prev := s.observe; prev != nil {
+			s.observe = func(i RequestInfo) { prev(i); fn(i) }
+		} else {
+			s.observe = fn
+		}
 		return nil
 	})
 }
@@ -245,7 +258,7 @@ func New(opts ...Option) (*Proxy, error) {
 	if err := errors.Join(append(errs, c.errs...)...); err != nil {
 		return nil, err
 	}
-	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe, onAttempt: sb.onAttempt}
+	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe, onAttempt: sb.onAttempt, dial: sb.dial, mapPath: sb.mapPath}
 	if p.logger == nil {
 		p.logger = slog.Default()
 	}
@@ -335,7 +348,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer st.release()
 	if nameRe != nil {
 		// Captures of a regex server_name are variables, as in nginx.
-		st.capSubject, st.caps, st.capRe = host, nameCaps, nameRe
+		st.setCaptures(host, nameCaps, nameRe)
 	}
 	if err != nil {
 		st.uri = r.URL.Path
@@ -348,6 +361,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !st.w.wroteHeader {
 		st.w.WriteHeader(http.StatusOK)
 	}
+	st.w.finish()
 	if p.observe != nil {
 		p.observe(RequestInfo{st: st})
 	}

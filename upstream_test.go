@@ -242,3 +242,12 @@ func TestProfileNginx130(t *testing.T) {
 	_, err = New(Profile(NginxProfile(7)))
 	assert.ErrorContains(t, err, "unknown profile")
 }
+
+func TestObserveCallbacksAllRun(t *testing.T) {
+	var got []string
+	p := MustNew(quiet, Location("/", Return(204, "")),
+		Observe(func(i RequestInfo) { got = append(got, "first "+i.URI()) }),
+		Observe(func(i RequestInfo) { got = append(got, fmt.Sprint("second ", i.Status())) }))
+	p.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+	assert.Equal(t, []string{"first /x", "second 204"}, got)
+}
