@@ -235,6 +235,7 @@ func init() {
 	registerProxyVariables(variables)
 	registerUpstreamVariables(variables)
 	registerRealIPVariables(variables)
+	registerLogVariables(variables)
 }
 
 func appendJoined(d []byte, vals []string, sep string) []byte {

@@ -19,14 +19,17 @@ package nginxconf
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/frontdesk-go/frontdesk"
 )
@@ -41,6 +44,11 @@ type Options struct {
 	// the caller accepts to run without; each one met is reported in
 	// [Config.Ignored] instead of failing the load.
 	Ignore []string
+	// LookupHost, if set, replaces net.LookupHost for the host names of
+	// proxy_pass and upstream servers, which nginx resolves as it reads
+	// the configuration ("host not found in upstream"). Tests use it to
+	// accept a deployment's service names.
+	LookupHost func(host string) ([]string, error)
 }
 
 // Config is a loaded nginx configuration.
@@ -137,6 +145,15 @@ func LoadString(name, src string, o Options) (*Config, error) {
 	return build(ds, err, o)
 }
 
+// Build checks and builds directives already read, as [LoadFile] does
+// once it has read them: ds are the directives read before readErr, the
+// syntax error that stopped reading (nil when everything was read).
+// cmd/frontdesk uses it to put the -g directives before the file's, where
+// nginx processes them.
+func Build(ds []*Directive, readErr error, o Options) (*Config, error) {
+	return build(ds, readErr, o)
+}
+
 type builder struct {
 	o       Options
 	cfg     *Config
@@ -155,6 +172,9 @@ type builder struct {
 	// warnedAt holds the directive of each frontdesk warning in
 	// cfg.Warnings.
 	warnedAt []*Directive
+	// unknownVars, with several server blocks, are the variables unknown
+	// to the whole configuration (see unknownAcrossServers).
+	unknownVars map[string]bool
 }
 
 // build checks and builds the directives read before syntaxErr (nil when
@@ -388,10 +408,33 @@ func (b *builder) endHTTP(h *httpState) {
 		b.cfg.Servers = append(b.cfg.Servers, s.out)
 	}
 	if len(b.errs) == 0 && len(b.refused) == 0 {
+		if len(h.servers) > 1 {
+			b.unknownVars = b.unknownAcrossServers()
+		}
 		for _, s := range h.servers {
 			b.validate(s)
 		}
 	}
+}
+
+// unknownAcrossServers lists the unknown-variable verdicts of the whole
+// configuration compiled at once. nginx's variables are http-wide: a
+// "set $v" or a named capture in one server block declares $v for every
+// other one, which compiling a server alone cannot see.
+func (b *builder) unknownAcrossServers() map[string]bool {
+	opts := append(b.checkOptions(), b.cfg.Options()...)
+	p, err := frontdesk.New(opts...)
+	if p != nil {
+		_ = p.Close()
+	}
+	out := map[string]bool{}
+	for _, e := range flatten(err) {
+		var ce *frontdesk.ConfigError
+		if errors.As(e, &ce) && isUnknownVariable(ce.Err.Error()) {
+			out[ce.Err.Error()] = true
+		}
+	}
+	return out
 }
 
 // serverState is a server block being read.
@@ -498,7 +541,7 @@ func locationHandler(ls *locState) httpHandler {
 // without a position) and values frontdesk does not implement, placed on
 // the directive that holds them.
 func (b *builder) validate(s *serverState) {
-	opts := append([]frontdesk.Option{frontdesk.Logger(slog.New(slog.DiscardHandler))}, s.out.Options...)
+	opts := append(b.checkOptions(), s.out.Options...)
 	p, err := frontdesk.New(opts...)
 	if p != nil {
 		for _, w := range p.Warnings() {
@@ -516,6 +559,10 @@ func (b *builder) validate(s *serverState) {
 		}
 		msg := ce.Err.Error()
 		if isUnknownVariable(msg) {
+			if b.unknownVars != nil && !b.unknownVars[msg] {
+				// Declared in another server block.
+				continue
+			}
 			// nginx names each unknown variable once.
 			if !slices.ContainsFunc(b.errs, func(e error) bool { return e.Error() == msg }) {
 				b.errs = append(b.errs, &Error{Msg: msg})
@@ -528,6 +575,27 @@ func (b *builder) validate(s *serverState) {
 		}
 		b.refused = append(b.refused, &Error{File: d.File, Line: d.Line, NotImplemented: true, Msg: msg})
 	}
+}
+
+// checkOptions are the options of the Proxies built only to check the
+// configuration: quiet, and resolving host names as the loader does.
+func (b *builder) checkOptions() []frontdesk.Option {
+	opts := []frontdesk.Option{frontdesk.Logger(slog.New(slog.DiscardHandler))}
+	if lookup := b.o.LookupHost; lookup != nil {
+		// frontdesk resolves proxy_pass hosts as it builds: with the
+		// same names the loader accepted.
+		opts = append(opts, frontdesk.SystemResolver(func(_ context.Context, host string) ([]netip.Addr, time.Duration, error) {
+			hosts, err := lookup(host)
+			var addrs []netip.Addr
+			for _, h := range hosts {
+				if a, err := netip.ParseAddr(h); err == nil {
+					addrs = append(addrs, a)
+				}
+			}
+			return addrs, 0, err
+		}))
+	}
+	return opts
 }
 
 // isUnknownVariable reports whether msg is frontdesk's `unknown "x"
