@@ -71,6 +71,8 @@ type confSet struct {
 	proxy                proxyConfSet
 	req                  reqConfSet
 	realip               realipSet
+	access               accessSet
+	gzip                 gzipSet
 	// shippedTypes: no Types directive means nginx's shipped mime.types
 	// (set by Static) rather than its three built-in types.
 	shippedTypes bool
@@ -120,6 +122,8 @@ func (c confSet) inherit(parent *confSet) confSet {
 	c.proxy = c.proxy.inherit(p.proxy)
 	c.req = c.req.inherit(p.req)
 	c.realip = c.realip.inherit(p.realip)
+	c.access = c.access.inherit(p.access)
+	c.gzip = c.gzip.inherit(p.gzip)
 	// try_files is not inherited: nginx keeps it per location.
 	return c
 }
@@ -160,6 +164,8 @@ type locConf struct {
 	proxy                *proxyConf
 	req                  reqConf
 	realip               *realipConf // nil: no set_real_ip_from applies
+	access               *accessConf // nil: no access directive applies
+	gzip                 gzipConf
 	script               []scriptOp
 }
 
@@ -202,6 +208,8 @@ func (c *compiler) compileConf(l *location, s *confSet) *locConf {
 	lc.proxy = c.compileProxyConf(l, &s.proxy)
 	c.compileReqConf(l, s.req, &lc.req)
 	lc.realip = c.compileRealIP(l, s.realip)
+	lc.access = c.compileAccess(l, s.access)
+	lc.gzip = c.compileGzip(l, s.gzip)
 	root := "html"
 	switch {
 	case s.alias != nil:

@@ -6,6 +6,7 @@ package frontdesk
 // without entity headers).
 
 import (
+	"compress/gzip"
 	"errors"
 	"net/http"
 	"strings"
@@ -84,6 +85,9 @@ type respWriter struct {
 	upstreamStatus bool
 	wroteHeader    bool
 	bytes          int64
+	// gz compresses the body when the gzip filter chose to.
+	gz      *gzip.Writer
+	gzLevel int
 }
 
 func (w *respWriter) WriteHeader(code int) {
@@ -115,6 +119,7 @@ func (w *respWriter) WriteHeader(code int) {
 	if !st.headersFiltered {
 		st.headersFilter(h, code)
 	}
+	w.startGzip(h, code)
 	// nginx's header filter makes its own Location absolute, after
 	// add_header has seen it as given ($sent_http_location).
 	if v := h["Location"]; w.absLocation && len(v) > 0 {
@@ -170,6 +175,9 @@ func (w *respWriter) Write(b []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	if w.gz != nil {
+		return w.gz.Write(b)
+	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
 	return n, err
@@ -179,6 +187,9 @@ func (w *respWriter) Write(b []byte) (int, error) {
 func (w *respWriter) Flush() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.gz != nil {
+		_ = w.gz.Flush()
 	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()

@@ -331,6 +331,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// one only in HTTP/1.1, where Go insists on having one.
 		host, err = uri.ValidateHost(r.Host)
 	}
+	if err == nil {
+		err = duplicateUniqueHeader(r.Header)
+	}
 	var nameRe *nginxRegexp
 	var nameCaps []int
 	if nt != nil && err == nil {

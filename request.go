@@ -38,10 +38,12 @@ type reqState struct {
 	capSubject string
 	caps       []int
 	capRe      *nginxRegexp
+	named      map[string]string // named captures, by lower-case name
 
 	// headersFiltered: the static handler already ran the headers filter
 	// for the response being sent (before the range filter, as in nginx).
 	headersFiltered bool
+	gz              gzipState
 
 	// errStatus is r->err_status: the status of a response nginx
 	// generates, kept or replaced by error_page; it overrides whatever an
@@ -104,7 +106,7 @@ func (st *reqState) release() {
 		st.body.release()
 		st.body = nil
 	}
-	st.r, st.rr, st.loc, st.caps = nil, nil, nil, nil
+	st.r, st.rr, st.loc, st.caps, st.named = nil, nil, nil, nil, nil
 	st.w.ResponseWriter, st.w.st = nil, nil
 	if cap(st.scratch) > 64<<10 {
 		st.scratch = nil
@@ -145,6 +147,10 @@ func (i RequestInfo) Location() string {
 // redirect.
 func (i RequestInfo) URI() string { return i.st.uri }
 
+// Request is the request as the client sent it (its context included),
+// before any rewrite.
+func (i RequestInfo) Request() *http.Request { return i.st.r }
+
 // Status is the response status sent, 0 before it is sent.
 func (i RequestInfo) Status() int { return i.st.w.status }
 
@@ -174,9 +180,34 @@ func (i RequestInfo) Variable(name string) (value string, ok bool) {
 func (st *reqState) matchRegex(re *nginxRegexp, subject string) bool {
 	ok, idx := re.match(subject)
 	if ok {
-		st.capSubject, st.caps, st.capRe = subject, idx, re
+		st.setCaptures(subject, idx, re)
 	}
 	return ok
+}
+
+// setCaptures records a successful match as nginx 1.22.1's
+// ngx_http_regex_exec does: every match replaces $0…$9, a regex without
+// groups too (it leaves them all empty), and each named group becomes a
+// variable of its own that keeps its value until a regex with the same
+// name matches again, whatever else matches in between.
+func (st *reqState) setCaptures(subject string, idx []int, re *nginxRegexp) {
+	if re.groups() == 0 {
+		idx = nil
+	}
+	st.capSubject, st.caps, st.capRe = subject, idx, re
+	for i, n := range re.names {
+		if n == "" {
+			continue
+		}
+		if st.named == nil {
+			st.named = map[string]string{}
+		}
+		v := ""
+		if 2*i+1 < len(idx) && idx[2*i] >= 0 {
+			v = subject[idx[2*i]:idx[2*i+1]]
+		}
+		st.named[strings.ToLower(n)] = v
+	}
 }
 
 func (st *reqState) appendCapture(d []byte, n int) []byte {
@@ -187,15 +218,8 @@ func (st *reqState) appendCapture(d []byte, n int) []byte {
 }
 
 func (st *reqState) appendNamedCapture(d []byte, name string) []byte {
-	if st.capRe == nil {
-		return d
-	}
-	for i, n := range st.capRe.names {
-		if n != "" && strings.EqualFold(n, name) { // variable names are case-insensitive
-			return st.appendCapture(d, i)
-		}
-	}
-	return d
+	// Variable names are case-insensitive.
+	return append(d, st.named[strings.ToLower(name)]...)
 }
 
 func (st *reqState) now() time.Time {
@@ -309,6 +333,9 @@ func (st *reqState) locationPhases(loc *location) {
 		break
 	}
 	st.realipPreaccess(st.loc)
+	if !st.accessPhase() {
+		return
+	}
 	if len(st.loc.conf.tryFiles) > 0 && !st.tryFiles() {
 		return
 	}
@@ -326,6 +353,9 @@ func (st *reqState) internalRedirect(newURI, args string, hasArgs bool) {
 	// Captures of the last regex match survive the redirect, as in
 	// nginx: $1 still reads the old URI until another regex matches.
 	st.internal, st.addURIToAlias = true, false
+	// ngx_http_handler: the new URI is the location's again
+	// (valid_location).
+	st.rewrittenInPlace = false
 	st.process()
 }
 
@@ -361,6 +391,19 @@ func (st *reqState) conf() *locConf {
 		return st.loc.conf
 	}
 	return st.srv.conf
+}
+
+// aliasAfterRewrite refuses to map a URI that "rewrite … break" changed
+// inside a location with alias, as ngx_http_map_uri_to_path does (the
+// alias no longer corresponds to the URI): it answers 500 and reports
+// true.
+func (st *reqState) aliasAfterRewrite() bool {
+	if !st.rewrittenInPlace || !st.conf().isAlias {
+		return false
+	}
+	st.srv.proxy.logger.Error(`"alias" cannot be used in location where URI was rewritten`, "location", st.loc.pattern, "uri", st.uri)
+	st.finalize(http.StatusInternalServerError)
+	return true
 }
 
 // mapURIToPath maps u to a file path under the location's root or alias,

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -78,6 +79,9 @@ func (staticContent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveStatic is nginx's content phase for a location without a content
 // handler: index for URIs ending in "/", then autoindex, else the file.
 func (st *reqState) serveStatic() {
+	if st.serveGzipStatic() {
+		return
+	}
 	switch st.method {
 	case http.MethodGet, http.MethodHead, http.MethodPost:
 	default:
@@ -93,6 +97,20 @@ func (st *reqState) serveStatic() {
 
 // rootedPath is a mapped file name split at the directory no request may
 // leave: base is opened as an os.Root, rel is resolved inside it.
+// MapPath makes static files (root, alias, index, try_files, autoindex)
+// open fn(dir) instead of each configured directory dir, which stays the
+// one variables and messages name. Tests use it to serve a
+// configuration's paths from fixtures without editing the configuration.
+func MapPath(fn func(dir string) string) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if fn == nil {
+			return errors.New("MapPath: nil function")
+		}
+		s.mapPath = fn
+		return nil
+	})
+}
+
 type rootedPath struct {
 	full, base, rel string
 }
@@ -125,6 +143,10 @@ func (st *reqState) resolve(full, root string) rootedPath {
 	}
 	if base == "" {
 		base = "."
+	} else if m := st.srv.proxy.mapPath; m != nil {
+		// Only the directory opened changes: $request_filename and
+		// messages keep the configured path.
+		base = m(base)
 	}
 	return rootedPath{full: full, base: base, rel: rel}
 }
@@ -254,6 +276,9 @@ func (st *reqState) logOpenError(path string, err error, status int) {
 
 // serveFile is ngx_http_static_handler for a URI not ending in "/".
 func (st *reqState) serveFile() {
+	if st.aliasAfterRewrite() {
+		return
+	}
 	full, root := st.mapURIToPath(st.uri)
 	p := st.resolve(full, root)
 	fi, status, err := openRooted(p, false)
@@ -310,7 +335,13 @@ func (st *reqState) sendFile(fi *fileInfo) {
 		HeaderFilter: func(h http.Header, status int) {
 			st.headersFilter(h, status)
 			st.headersFiltered = true
+			// gzip_min_length needs the length, which fileserve sets
+			// later for a 200.
+			h["Content-Length"] = []string{strconv.FormatInt(content.Size, 10)}
+			st.gzipHeaderFilter(h, status)
 		},
+		// The gzip filter runs before the range filter.
+		NoRanges: func() bool { return st.gz.encode || st.gz.static },
 	}
 	if _, errStatus := fileserve.Serve(st.w, st.rr, content, status, opt); errStatus != 0 {
 		st.headersFiltered = false
@@ -321,6 +352,9 @@ func (st *reqState) sendFile(fi *fileInfo) {
 // serveDirectory is the index module, then autoindex, for a URI ending in
 // "/".
 func (st *reqState) serveDirectory() {
+	if st.aliasAfterRewrite() {
+		return
+	}
 	c := st.conf()
 	dirTested := false
 	for _, t := range c.index {
@@ -466,6 +500,9 @@ func listRooted(dir *fileInfo, base, rel string) ([]fileserve.Entry, error) {
 // location or a status code. It reports whether the request goes on to
 // the location's content handler.
 func (st *reqState) tryFiles() bool {
+	if st.aliasAfterRewrite() {
+		return false
+	}
 	c := st.conf()
 	args := c.tryFiles
 	for _, t := range args[:len(args)-1] {

@@ -387,7 +387,7 @@ func (b *builder) resolveImplicitUpstreams(upstreams map[string]bool) {
 		if u.https {
 			port = "443"
 		}
-		if msg := checkHostPort(u.host, port); msg != "" {
+		if msg := checkHostPort(u.host, port, b.o.LookupHost); msg != "" {
 			b.fail(u.d, "%s in upstream \"%s\"", msg, u.host)
 		}
 	}
@@ -396,8 +396,9 @@ func (b *builder) resolveImplicitUpstreams(upstreams map[string]bool) {
 
 // checkHostPort checks "host[:port]" as ngx_parse_url does, resolving the
 // host as nginx does when it reads the configuration; it returns nginx's
-// reason ("host not found", "invalid port") or "".
-func checkHostPort(addr, defaultPort string) string {
+// reason ("host not found", "invalid port") or "". lookup nil means
+// net.LookupHost.
+func checkHostPort(addr, defaultPort string, lookup func(string) ([]string, error)) string {
 	if strings.HasPrefix(addr, "unix:") {
 		return ""
 	}
@@ -416,7 +417,10 @@ func checkHostPort(addr, defaultPort string) string {
 	if net.ParseIP(host) != nil {
 		return ""
 	}
-	if _, err := net.LookupHost(host); err != nil {
+	if lookup == nil {
+		lookup = net.LookupHost
+	}
+	if _, err := lookup(host); err != nil {
 		return "host not found"
 	}
 	return ""
@@ -424,6 +428,7 @@ func checkHostPort(addr, defaultPort string) string {
 
 // upstreamState is an upstream block being read.
 type upstreamState struct {
+	lookup  func(host string) ([]string, error) // Options.LookupHost
 	servers []frontdesk.Server
 	opts    []frontdesk.UpstreamOption
 	// backup: the balancing method accepts backup servers (nginx's
@@ -433,7 +438,7 @@ type upstreamState struct {
 
 // structUpstream reads an upstream block into a pool.
 func structUpstream(b *builder, f *frame, d *Directive) {
-	u := &upstreamState{}
+	u := &upstreamState{lookup: b.o.LookupHost}
 	b.upstreamNames[d.Args[0]] = true
 	b.walk(&frame{ctx: ctxUpstream, check: f.check, ups: u}, d.Block)
 	if d.EndLine == 0 {
@@ -551,7 +556,7 @@ func upstreamServer(u *upstreamState, d *Directive) error {
 			return fmt.Errorf("invalid parameter \"%s\"", a)
 		}
 	}
-	if msg := checkHostPort(d.Args[0], "80"); msg != "" {
+	if msg := checkHostPort(d.Args[0], "80", u.lookup); msg != "" {
 		return fmt.Errorf("%s in upstream \"%s\"", msg, d.Args[0])
 	}
 	u.servers = append(u.servers, s)

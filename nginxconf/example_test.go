@@ -54,7 +54,7 @@ func ExampleFormat() {
 func ExampleLoadString() {
 	conf := `events {}
 http {
-    gzip on;
+    ssi on;
     server {
         listen 8080;
         location /img {
@@ -63,13 +63,13 @@ http {
     }
 }
 `
-	// gzip is known to nginx but not implemented by frontdesk: refused,
+	// ssi is known to nginx but not implemented by frontdesk: refused,
 	// with its position, unless the caller accepts to run without it.
 	_, err := nginxconf.LoadString("/etc/nginx/nginx.conf", conf, nginxconf.Options{})
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, nginxconf.ErrNotImplemented))
 
-	cfg, err := nginxconf.LoadString("/etc/nginx/nginx.conf", conf, nginxconf.Options{Ignore: []string{"gzip"}})
+	cfg, err := nginxconf.LoadString("/etc/nginx/nginx.conf", conf, nginxconf.Options{Ignore: []string{"ssi"}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -83,9 +83,9 @@ http {
 	_, err = nginxconf.LoadString("/etc/nginx/nginx.conf", "events {}\nhttp {\n    sendfile maybe;\n}\n", nginxconf.Options{})
 	fmt.Println(err)
 	// Output:
-	// "gzip" directive is not implemented by frontdesk in /etc/nginx/nginx.conf:3
+	// "ssi" directive is not implemented by frontdesk in /etc/nginx/nginx.conf:3
 	// true
-	// ignored: "gzip" in /etc/nginx/nginx.conf:3
+	// ignored: "ssi" in /etc/nginx/nginx.conf:3
 	// /etc/nginx/nginx.conf:7: alias
 	// invalid value "maybe" in "sendfile" directive, it must be "on" or "off" in /etc/nginx/nginx.conf:3
 }

@@ -24,32 +24,32 @@ func errorLines(err error) []string {
 }
 
 func TestLoadNotImplemented(t *testing.T) {
-	conf := h("gzip on;\nserver {\n location / {\n  allow 127.0.0.1;\n  return 200;\n }\n}")
+	conf := h("ssi on;\nserver {\n location / {\n  sub_filter a b;\n  return 200;\n }\n}")
 	_, err := LoadString("/etc/nginx/nginx.conf", conf, Options{})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrNotImplemented)
 	assert.Equal(t, []string{
-		`"gzip" directive is not implemented by frontdesk in /etc/nginx/nginx.conf:3`,
-		`"allow" directive is not implemented by frontdesk in /etc/nginx/nginx.conf:6`,
+		`"ssi" directive is not implemented by frontdesk in /etc/nginx/nginx.conf:3`,
+		`"sub_filter" directive is not implemented by frontdesk in /etc/nginx/nginx.conf:6`,
 	}, errorLines(err))
 
-	cfg, err := LoadString("/etc/nginx/nginx.conf", conf, Options{Ignore: []string{"gzip", "allow"}})
+	cfg, err := LoadString("/etc/nginx/nginx.conf", conf, Options{Ignore: []string{"ssi", "sub_filter"}})
 	require.NoError(t, err)
 	assert.Equal(t, []Position{
-		{Directive: "gzip", File: "/etc/nginx/nginx.conf", Line: 3},
-		{Directive: "allow", File: "/etc/nginx/nginx.conf", Line: 6},
+		{Directive: "ssi", File: "/etc/nginx/nginx.conf", Line: 3},
+		{Directive: "sub_filter", File: "/etc/nginx/nginx.conf", Line: 6},
 	}, cfg.Ignored)
 }
 
 // nginx's verdict comes first, what frontdesk lacks after it.
 func TestLoadErrorOrder(t *testing.T) {
-	conf := h("gzip on;\nserver {\n location / {\n  proxy_pas http://127.0.0.1;\n }\n location /a {}\n location /a {}\n}\nfoo;")
+	conf := h("ssi on;\nserver {\n location / {\n  proxy_pas http://127.0.0.1;\n }\n location /a {}\n location /a {}\n}\nfoo;")
 	_, err := LoadString("/x/nginx.conf", conf, Options{})
 	assert.Equal(t, []string{
 		`unknown directive "proxy_pas" in /x/nginx.conf:6`,
 		`unknown directive "foo" in /x/nginx.conf:11`,
 		`duplicate location "/a" in /x/nginx.conf:9`,
-		`"gzip" directive is not implemented by frontdesk in /x/nginx.conf:3`,
+		`"ssi" directive is not implemented by frontdesk in /x/nginx.conf:3`,
 	}, errorLines(err))
 	assert.False(t, errors.Is(flatten(err)[0], ErrNotImplemented))
 }

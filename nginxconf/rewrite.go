@@ -128,7 +128,10 @@ func structMap(b *builder, f *frame, d *Directive) {
 // Options returns the options that reproduce the whole configuration in
 // one [frontdesk.Proxy]: the server's options when there is one, a
 // [frontdesk.VirtualServer] per server block otherwise, selected by
-// server_name and listen as nginx selects them.
+// server_name and listen as nginx selects them. A request arriving on an
+// address no listen names is matched against every server block; a
+// program serving the configuration on listeners of its own says which
+// listen address each one stands for with [frontdesk.WithListenAddr].
 func (c *Config) Options() []frontdesk.Option {
 	if len(c.Servers) == 1 {
 		return c.Servers[0].Options

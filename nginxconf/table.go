@@ -210,7 +210,7 @@ func init() {
 		"keepalive_time":                {ctx: httpSrvLoc, args: args1, value: vMsec, dup: true, tuning: true},
 		"keepalive_timeout":             {ctx: httpSrvLoc, args: args1 | args2, value: vMsec, dup: true, tuning: true},
 		"large_client_header_buffers":   {ctx: httpSrv, args: args2, dup: true, tuning: true},
-		"limit_except":                  {ctx: ctxLocation, args: args1More, block: true, dup: true},
+		"limit_except":                  {ctx: ctxLocation, args: args1More, block: true, dup: true, structural: structLimitExcept},
 		"limit_rate":                    {ctx: httpSrvLoc | ctxIfLocation, args: args1, value: vSize, dup: true},
 		"limit_rate_after":              {ctx: httpSrvLoc | ctxIfLocation, args: args1, value: vSize, dup: true},
 		"lingering_close":               {ctx: httpSrvLoc, args: args1, value: vEnum, enum: []string{"off", "on", "always"}, dup: true, tuning: true},
@@ -241,7 +241,7 @@ func init() {
 		"resolver":                      {ctx: httpSrvLoc, args: args1More, dup: true, apply: resolver},
 		"resolver_timeout":              {ctx: httpSrvLoc, args: args1, value: vMsec, dup: true, apply: msec(frontdesk.ResolverTimeout)},
 		"root":                          {ctx: httpSrvLoc | ctxIfLocation, args: args1, dup: true, structural: structRoot, check: checkRootAlias},
-		"satisfy":                       {ctx: httpSrvLoc, args: args1, value: vEnum, enum: []string{"all", "any"}, dup: true},
+		"satisfy":                       {ctx: httpSrvLoc, args: args1, value: vEnum, enum: []string{"all", "any"}, dup: true, apply: str(frontdesk.Satisfy)},
 		"send_lowat":                    {ctx: httpSrvLoc, args: args1, value: vSize, dup: true, tuning: true},
 		"send_timeout":                  {ctx: httpSrvLoc, args: args1, value: vMsec, dup: true, tuning: true},
 		"sendfile":                      {ctx: httpSrvLoc | ctxIfLocation, args: args1, value: vFlag, dup: true, tuning: true},
@@ -351,14 +351,17 @@ func init() {
 		"proxy_temp_file_write_size":     {ctx: httpSrvLoc, args: args1, value: vSize, dup: true, tuning: true},
 		"proxy_temp_path":                {ctx: httpSrvLoc, args: args1 | args2 | args3 | args4, dup: true, tuning: true},
 
-		// ngx_http_rewrite_module (semantics: later, by the lead).
+		// ngx_http_rewrite_module. rewrite_log and
+		// uninitialized_variable_warn only choose what goes to the error
+		// log (a notice per rewrite, warnings on unset variables):
+		// logging, left to the embedder.
 		"break":                       {ctx: srvLoc | ctxIf, args: args0, structural: structBreak},
 		"if":                          {ctx: srvLoc, args: args1More, block: true, structural: structIf},
 		"return":                      {ctx: srvLoc | ctxIf, args: args1 | args2, structural: structReturn, check: checkReturn},
 		"rewrite":                     {ctx: srvLoc | ctxIf, args: args2 | args3, structural: structRewrite},
-		"rewrite_log":                 {ctx: httpSrvLoc | ctxIf, args: args1, value: vFlag, dup: true},
+		"rewrite_log":                 {ctx: httpSrvLoc | ctxIf, args: args1, value: vFlag, dup: true, tuning: true},
 		"set":                         {ctx: srvLoc | ctxIf, args: args2, structural: structSet},
-		"uninitialized_variable_warn": {ctx: httpSrvLoc | ctxIf, args: args1, value: vFlag, dup: true},
+		"uninitialized_variable_warn": {ctx: httpSrvLoc | ctxIf, args: args1, value: vFlag, dup: true, tuning: true},
 
 		// ngx_http_realip_module.
 		"real_ip_header":    {ctx: httpSrvLoc, args: args1, dup: true, apply: str(frontdesk.RealIPHeader)},
@@ -384,31 +387,31 @@ func init() {
 		"expires":     {ctx: httpSrvLoc | ctxIfLocation, args: args1 | args2, dup: true, apply: expiresDirective},
 
 		// ngx_http_access_module, ngx_http_auth_basic_module, ngx_http_auth_request_module.
-		"allow":                {ctx: httpSrvLoc | ctxLimitExcept, args: args1},
-		"auth_basic":           {ctx: httpSrvLoc | ctxLimitExcept, args: args1, dup: true},
-		"auth_basic_user_file": {ctx: httpSrvLoc | ctxLimitExcept, args: args1, dup: true},
+		"allow":                {ctx: httpSrvLoc | ctxLimitExcept, args: args1, apply: str(frontdesk.Allow)},
+		"auth_basic":           {ctx: httpSrvLoc | ctxLimitExcept, args: args1, dup: true, apply: str(frontdesk.AuthBasic)},
+		"auth_basic_user_file": {ctx: httpSrvLoc | ctxLimitExcept, args: args1, dup: true, apply: str(frontdesk.AuthBasicUserFile)},
 		"auth_delay":           {ctx: httpSrvLoc, args: args1, value: vMsec, dup: true},
 		"auth_request":         {ctx: httpSrvLoc, args: args1, dup: true},
 		"auth_request_set":     {ctx: httpSrvLoc, args: args2},
-		"deny":                 {ctx: httpSrvLoc | ctxLimitExcept, args: args1},
+		"deny":                 {ctx: httpSrvLoc | ctxLimitExcept, args: args1, apply: str(frontdesk.Deny)},
 
 		// ngx_http_gzip_filter_module, ngx_http_gzip_static_module, ngx_http_gunzip_filter_module.
 		"gunzip":            {ctx: httpSrvLoc, args: args1, value: vFlag, dup: true},
 		"gunzip_buffers":    {ctx: httpSrvLoc, args: args2},
-		"gzip":              {ctx: httpSrvLoc | ctxIfLocation, args: args1, value: vFlag, dup: true},
-		"gzip_buffers":      {ctx: httpSrvLoc, args: args2, dup: true},
-		"gzip_comp_level":   {ctx: httpSrvLoc, args: args1, value: vNum, dup: true},
-		"gzip_disable":      {ctx: httpSrvLoc, args: args1More},
-		"gzip_hash":         {ctx: httpSrvLoc, args: args1, value: vSize, dup: true},
-		"gzip_http_version": {ctx: httpSrvLoc, args: args1, value: vEnum, enum: []string{"1.0", "1.1"}, dup: true},
-		"gzip_min_length":   {ctx: httpSrvLoc, args: args1, value: vSize, dup: true},
-		"gzip_no_buffer":    {ctx: httpSrvLoc, args: args1, value: vFlag, dup: true},
-		"gzip_proxied":      {ctx: httpSrvLoc, args: args1More, value: vBitmask, enum: []string{"off", "expired", "no-cache", "no-store", "private", "no_last_modified", "no_etag", "auth", "any"}},
-		"gzip_static":       {ctx: httpSrvLoc, args: args1, value: vEnum, enum: []string{"off", "on", "always"}, dup: true},
-		"gzip_types":        {ctx: httpSrvLoc, args: args1More},
-		"gzip_vary":         {ctx: httpSrvLoc, args: args1, value: vFlag, dup: true},
-		"gzip_window":       {ctx: httpSrvLoc, args: args1, value: vSize, dup: true},
-		"postpone_gzipping": {ctx: httpSrvLoc, args: args1, value: vSize, dup: true},
+		"gzip":              {ctx: httpSrvLoc | ctxIfLocation, args: args1, value: vFlag, dup: true, apply: flag(frontdesk.Gzip)},
+		"gzip_buffers":      {ctx: httpSrvLoc, args: args2, dup: true, apply: gzipBuffers},
+		"gzip_comp_level":   {ctx: httpSrvLoc, args: args1, value: vNum, dup: true, apply: num(frontdesk.GzipCompLevel)},
+		"gzip_disable":      {ctx: httpSrvLoc, args: args1More, apply: allArgs(frontdesk.GzipDisable)},
+		"gzip_hash":         {ctx: httpSrvLoc, args: args1, value: vSize, dup: true, tuning: true},
+		"gzip_http_version": {ctx: httpSrvLoc, args: args1, value: vEnum, enum: []string{"1.0", "1.1"}, dup: true, apply: str(frontdesk.GzipHTTPVersion)},
+		"gzip_min_length":   {ctx: httpSrvLoc, args: args1, value: vSize, dup: true, apply: size(frontdesk.GzipMinLength)},
+		"gzip_no_buffer":    {ctx: httpSrvLoc, args: args1, value: vFlag, dup: true, tuning: true},
+		"gzip_proxied":      {ctx: httpSrvLoc, args: args1More, value: vBitmask, enum: []string{"off", "expired", "no-cache", "no-store", "private", "no_last_modified", "no_etag", "auth", "any"}, apply: allArgs(frontdesk.GzipProxied)},
+		"gzip_static":       {ctx: httpSrvLoc, args: args1, value: vEnum, enum: []string{"off", "on", "always"}, dup: true, apply: str(frontdesk.GzipStatic)},
+		"gzip_types":        {ctx: httpSrvLoc, args: args1More, apply: allArgs(frontdesk.GzipTypes)},
+		"gzip_vary":         {ctx: httpSrvLoc, args: args1, value: vFlag, dup: true, apply: flag(frontdesk.GzipVary)},
+		"gzip_window":       {ctx: httpSrvLoc, args: args1, value: vSize, dup: true, tuning: true},
+		"postpone_gzipping": {ctx: httpSrvLoc, args: args1, value: vSize, dup: true, tuning: true},
 
 		// ngx_http_ssl_module.
 		"ssl":                       {ctx: httpSrv, args: args1, value: vFlag, dup: true},

@@ -9,6 +9,8 @@
 package conformance
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -86,11 +88,16 @@ type Request struct {
 	// transcripts, with the servers' ports normalised, must be equal.
 	Exchange func(c net.Conn) string
 
+	// Gunzip compares the bodies after undoing a "Content-Encoding: gzip":
+	// two deflate implementations legitimately differ in their output
+	// bytes, not in what those bytes decompress to.
+	Gunzip bool
+	// Source is the client's local address, such as "127.0.3.1": nginx's
+	// ip_hash, allow/deny and $remote_addr see the TCP source address.
+	Source string
+
 	// The fields below apply to cases with Backends.
 
-	// Source is the client's local address, such as "127.0.3.1": nginx's
-	// ip_hash and $remote_addr see the TCP source address.
-	Source string
 	// Async sends the request without waiting for its response: the
 	// sequence goes on once a backend has received it (or it was
 	// answered). A backend holding it (Hang) keeps it in flight, which
@@ -167,12 +174,12 @@ func runCase(t *testing.T, c Case) {
 				return
 			}
 			raw := r.raw()
-			want, werr := do(ng.Addr, raw)
+			want, werr := doFrom(ng.Addr, r.Source, raw)
 			var wantUp [][]byte
 			if backend != nil {
 				wantUp = backend.take()
 			}
-			got, gerr := do(fd, raw)
+			got, gerr := doFrom(fd, r.Source, raw)
 			if backend != nil {
 				compareUpstream(t, wantUp, backend.take(), portOf(ng.Addr), portOf(fd))
 			}
@@ -270,7 +277,15 @@ func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: p, ErrorLog: nil, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: p, ErrorLog: nil, ReadHeaderTimeout: 10 * time.Second,
+		// Requests come to nginx on its first port: frontdesk's listener
+		// stands for that address, so that servers listening on other
+		// ports ({{PORT2}} …) are left out of server selection as nginx
+		// leaves them out.
+		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+			return frontdesk.WithListenAddr(ctx, ng.Addr)
+		},
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -360,11 +375,32 @@ func compare(t *testing.T, req Request, want, got *rawhttp.Response, wantPort, g
 			t.Errorf("%s: nginx %q; frontdesk %q", h, w, g)
 		}
 	}
-	w := normalise(string(want.Body), wantPort, wb)
-	g := normalise(string(got.Body), gotPort, gb)
+	wantBody, gotBody := want.Body, got.Body
+	if req.Gunzip {
+		wantBody, gotBody = gunzip(t, "nginx", want), gunzip(t, "frontdesk", got)
+	}
+	w := normalise(string(wantBody), wantPort, wb)
+	g := normalise(string(gotBody), gotPort, gb)
 	if w != g {
 		t.Errorf("body differs:\nnginx:     %q\nfrontdesk: %q", clip(w), clip(g))
 	}
+}
+
+// gunzip is r's body, decompressed when its Content-Encoding is gzip.
+func gunzip(t *testing.T, server string, r *rawhttp.Response) []byte {
+	t.Helper()
+	if r.Get("Content-Encoding") != "gzip" || len(r.Body) == 0 {
+		return r.Body
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.Body))
+	if err == nil {
+		var b []byte
+		if b, err = io.ReadAll(zr); err == nil {
+			return b
+		}
+	}
+	t.Errorf("%s: gzip body: %v", server, err)
+	return r.Body
 }
 
 // closeDates accepts HTTP dates a second or two apart: the two servers

@@ -61,6 +61,12 @@ type Options struct {
 	// expires/add_header to a 200 that the range filter then turns into
 	// 206 or 416, so a 416 keeps those headers. It is not called for 412.
 	HeaderFilter func(h http.Header, status int)
+	// NoRanges, when set, is asked after HeaderFilter ran whether nginx's
+	// range filter stays out of this response: a content coding (the
+	// gzip filter) leaves it no length, or the handler (gzip_static)
+	// does not allow ranges. The full body is then sent without
+	// Accept-Ranges.
+	NoRanges func() bool
 }
 
 // nextBoundary returns the number printed as a multipart/byteranges
@@ -336,7 +342,7 @@ type byteRange struct{ start, end int64 }
 
 // rangeDecision mirrors ngx_http_range_header_filter for a 200 response.
 func rangeDecision(r *http.Request, c Content, opt Options) ([]byteRange, rangeResult) {
-	if opt.MaxRanges == 0 {
+	if opt.MaxRanges == 0 || (opt.NoRanges != nil && opt.NoRanges()) {
 		return nil, rangeDisabled
 	}
 	spec, ok := firstHeader(r, "Range")
