@@ -168,7 +168,11 @@ func (st *reqState) absoluteLocation(loc string) string {
 		host = hostWithoutPort(st.r.Host)
 	}
 	local, port := splitAddr(st.localAddr())
-	if host == "" {
+	// nginx's header filter takes server_name as it is, even empty
+	// ("server_name "";" gives "http://:port/…"); only without
+	// server_name_in_redirect does a missing host fall back to the local
+	// address.
+	if host == "" && !c.serverNameInRedirect {
 		host = local
 		if strings.IndexByte(host, ':') >= 0 {
 			host = "[" + host + "]"

@@ -327,6 +327,21 @@ func proxyDirective(name string, f func(*proxyConfSet) error) Directive {
 	return directive(name, func(c *confSet) error { return f(&c.proxy) })
 }
 
+// UpstreamDialer replaces how connections to upstream servers are opened
+// (a net.Dialer bounded by proxy_connect_timeout by default). network is
+// "tcp" or "unix" and addr the server's resolved address as it appears in
+// $upstream_addr. Tests use it to send a configuration's fixed addresses
+// to test servers without editing the configuration.
+func UpstreamDialer(fn func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if fn == nil {
+			return errors.New("UpstreamDialer: nil function")
+		}
+		s.dial = fn
+		return nil
+	})
+}
+
 // ProxySetHeader mirrors proxy_set_header: the header sent upstream, with
 // variables; an empty value removes it. A level with any proxy_set_header
 // inherits none from outer levels, as in nginx.
@@ -641,8 +656,16 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	ctx := st.r.Context()
 	uc, reused := ps.idle.get(p, ps.now())
 	if !reused {
-		d := net.Dialer{Timeout: pc.connectTimeout}
-		conn, err := d.DialContext(ctx, p.network, p.addr)
+		dialCtx := (&net.Dialer{Timeout: pc.connectTimeout}).DialContext
+		if dial := st.srv.proxy.dial; dial != nil {
+			dialCtx = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				// The connect timeout bounds a replaced dialer too.
+				ctx, cancel := context.WithTimeout(ctx, pc.connectTimeout)
+				defer cancel()
+				return dial(ctx, network, addr)
+			}
+		}
+		conn, err := dialCtx(ctx, p.network, p.addr)
 		if err != nil {
 			if isTimeout(err) {
 				return fail(failTimeout, http.StatusGatewayTimeout, false, err)

@@ -304,6 +304,10 @@ type UpstreamAttempt struct {
 	// Err says why the try failed, or why the response was cut short;
 	// nil for a complete response.
 	Err error
+	// Request is the client's request being proxied, valid only during
+	// the call: its context tells the requests of concurrent attempts
+	// apart.
+	Request *http.Request
 }
 
 // OnUpstreamAttempt registers fn to be called at the end of every try of
@@ -353,6 +357,7 @@ func (st *reqState) endAttempt(h *proxyHandler, a *upstreamAttempt, err error) {
 	fn(UpstreamAttempt{
 		Location: st.loc.pattern, Upstream: h.pool.name, Addr: a.addr, Status: a.status,
 		ConnectTime: a.connect, HeaderTime: a.header, ResponseTime: a.response, Err: err,
+		Request: st.r,
 	})
 }
 

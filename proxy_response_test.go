@@ -238,8 +238,9 @@ func TestUpstreamAttemptReports(t *testing.T) {
 	require.Len(t, attempts, 2)
 	first, second := attempts[0], attempts[1]
 	assert.Equal(t, UpstreamAttempt{Location: "/", Upstream: "app", Addr: dead, Status: 502,
-		ConnectTime: -1, HeaderTime: -1, ResponseTime: first.ResponseTime, Err: first.Err}, first)
+		ConnectTime: -1, HeaderTime: -1, ResponseTime: first.ResponseTime, Err: first.Err, Request: first.Request}, first)
 	assert.Error(t, first.Err)
+	assert.NotNil(t, first.Request, "the client's request, to tell concurrent requests apart")
 	assert.GreaterOrEqual(t, first.ResponseTime, time.Duration(0))
 	assert.Equal(t, live, second.Addr)
 	assert.Equal(t, 200, second.Status)

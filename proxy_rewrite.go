@@ -97,11 +97,9 @@ func (r *rewriteRule) apply(st *reqState, v string) (string, bool) {
 		if !ok {
 			return v, false
 		}
-		// As ngx_http_regex_exec, a regex with groups replaces the
-		// request's captures; one without leaves them alone.
-		if r.re.groups() > 0 {
-			st.capSubject, st.caps, st.capRe = v, idx, r.re
-		}
+		// The match replaces the request's captures, as
+		// ngx_http_regex_exec's matches do.
+		st.setCaptures(v, idx, r.re)
 		return r.replacement.string(st), true
 	case rewriteDomain:
 		dot := ""
@@ -346,9 +344,7 @@ func (st *reqState) cookieFlags(rc *responseConf, name string) uint16 {
 			if !ok {
 				continue
 			}
-			if r.re.groups() > 0 {
-				st.capSubject, st.caps, st.capRe = name, idx, r.re
-			}
+			st.setCaptures(name, idx, r.re)
 		} else if !strings.EqualFold(r.cookie.string(st), name) {
 			continue
 		}

@@ -22,6 +22,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
 // RewriteFlag is the flag of nginx's rewrite directive.
@@ -103,20 +105,27 @@ func Rewrite(regex, replacement string, flag RewriteFlag) Directive {
 }
 
 // Set mirrors nginx's set: assigns a value (with variables) to a variable
-// that templates may then read as $name.
+// that templates may then read as $name. Of the built-in variables only
+// $args may be set, as in nginx: it replaces the request's arguments.
 func Set(variable, value string) Directive {
 	name := strings.TrimPrefix(variable, "$")
 	return directive("set", func(c *confSet) error {
 		if name == "" || name == variable || !validVarName(name) {
 			return fmt.Errorf("invalid variable name %q", variable)
 		}
-		if _, builtin := variables[strings.ToLower(name)]; builtin {
+		if _, builtin := variables[strings.ToLower(name)]; builtin && !settable[strings.ToLower(name)] {
 			return fmt.Errorf("the duplicate %q variable", name)
 		}
 		c.script = append(c.script, scriptDef{kind: opSet, name: strings.ToLower(name), value: value})
 		return nil
 	})
 }
+
+// settable are the built-in variables nginx 1.22.1's set may assign
+// (NGX_HTTP_VAR_CHANGEABLE with a set handler): "set $args …" replaces
+// the request's arguments, which $arg_NAME, $is_args, a later rewrite
+// and proxy_pass then see.
+var settable = map[string]bool{"args": true}
 
 func validVarName(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -228,6 +237,9 @@ func (cond *condition) eval(st *reqState) bool {
 		ok = subj != cond.value.string(st)
 	case "~", "~*":
 		ok = st.matchRegex(cond.re, subj)
+		if !ok {
+			st.clearCaptures()
+		}
 	case "-f", "-d", "-e", "-x":
 		info, err := os.Stat(subj)
 		switch cond.op {
@@ -238,7 +250,9 @@ func (cond *condition) eval(st *reqState) bool {
 		case "-e":
 			ok = err == nil
 		case "-x":
-			ok = err == nil && !info.IsDir() && info.Mode()&0o111 != 0
+			// nginx's ngx_is_exec tests S_IXUSR alone: a directory
+			// (searchable) counts as executable.
+			ok = err == nil && info.Mode()&0o100 != 0
 		}
 	}
 	return ok != cond.negate
@@ -351,7 +365,16 @@ func (st *reqState) runScript(ops []scriptOp, locationLevel bool) scriptResult {
 			st.serveReturn(op.code, op.value)
 			return scriptAnswered
 		case opSet:
-			st.setVar(op.name, op.value.string(st))
+			v := op.value.string(st)
+			if op.name == "args" {
+				// ngx_http_variable_set_args: the client's
+				// request-target no longer stands for the request, so
+				// proxy_pass builds it from $uri and the new args.
+				st.args, st.hasArgs = v, v != ""
+				st.uriRedirected = true
+				continue
+			}
+			st.setVar(op.name, v)
 		case opBreak:
 			return scriptStop
 		case opIf:
@@ -372,12 +395,14 @@ func (st *reqState) runScript(ops []scriptOp, locationLevel bool) scriptResult {
 // runRewrite applies one rewrite; done reports that the script ends here.
 func (st *reqState) runRewrite(op *scriptOp) (scriptResult, bool) {
 	if !st.matchRegex(op.re, st.uri) {
+		st.clearCaptures()
 		return scriptDone, false
 	}
-	repl := op.repl.string(st)
+	redirect := op.redirect || op.flag == RewriteRedirect || op.flag == RewritePermanent
+	repl, argsAt := st.expandReplacement(op.repl, redirect)
 	newURI, newArgs, hasArgs := repl, "", false
-	if i := strings.IndexByte(repl, '?'); i >= 0 {
-		newURI, newArgs, hasArgs = repl[:i], repl[i+1:], true
+	if argsAt >= 0 {
+		newURI, newArgs, hasArgs = repl[:argsAt], repl[argsAt+1:], true
 	}
 	if op.addArgs && st.args != "" {
 		if hasArgs {
@@ -386,10 +411,17 @@ func (st *reqState) runRewrite(op *scriptOp) (scriptResult, bool) {
 			newArgs, hasArgs = st.args, true
 		}
 	}
-	if op.redirect || op.flag == RewriteRedirect || op.flag == RewritePermanent {
-		loc := newURI
-		if newArgs != "" {
-			loc += "?" + newArgs
+	if redirect {
+		// The Location is the replacement as it expanded, unescaped as
+		// nginx unescapes it for a redirect, with the request's
+		// arguments after it.
+		loc := unescapeRedirect(repl)
+		if op.addArgs && st.args != "" {
+			sep := "?"
+			if argsAt >= 0 {
+				sep = "&"
+			}
+			loc += sep + st.args
 		}
 		code := http.StatusFound
 		if op.flag == RewritePermanent {
@@ -412,6 +444,109 @@ func (st *reqState) runRewrite(op *scriptOp) (scriptResult, bool) {
 	}
 	st.uriChanged = true
 	return scriptDone, false
+}
+
+// clearCaptures forgets $1…$9 after a rewrite or if regex that did not
+// match, as nginx's script engine does (it sets r->ncaptures to 0, with
+// or without groups in the regex); a location or map regex that does not
+// match leaves them alone, and named captures always stay.
+func (st *reqState) clearCaptures() {
+	st.caps = nil
+}
+
+// expandReplacement expands a rewrite replacement as nginx's script
+// engine does. The first literal "?" starts the arguments (argsAt is its
+// index, -1 without one): a "?" that comes from a capture or a variable
+// (a decoded "%3F") stays in the URI. When the client's URI was escaped
+// or held a "+" (nginx's quoted_uri and plus_in_uri), captures copied
+// into the arguments, or anywhere into a redirect, are escaped again so
+// that what was decoded for matching is sent as it came.
+func (st *reqState) expandReplacement(t *template, redirect bool) (string, int) {
+	escape := st.target.Escaped || strings.IndexByte(st.target.Path, '+') >= 0
+	if len(t.prime) > 0 {
+		t.primeMaps(st)
+	}
+	// A fresh buffer: getters such as $request_filename use st.scratch.
+	var buf []byte
+	argsAt := -1
+	for i := range t.parts {
+		p := &t.parts[i]
+		switch {
+		case p.get != nil:
+			buf = p.get(st, p.arg, buf)
+		case p.capture >= 0:
+			if escape && (redirect || argsAt >= 0) {
+				buf = uri.AppendEscape(buf, string(st.appendCapture(nil, p.capture)), uri.EscapeArgs)
+			} else {
+				buf = st.appendCapture(buf, p.capture)
+			}
+		case p.arg != "":
+			buf = st.appendNamedCapture(buf, p.arg)
+		default:
+			if j := strings.IndexByte(p.lit, '?'); j >= 0 && argsAt < 0 {
+				argsAt = len(buf) + j
+			}
+			buf = append(buf, p.lit...)
+		}
+	}
+	return string(buf), argsAt
+}
+
+// unescapeRedirect is nginx's ngx_unescape_uri with
+// NGX_UNESCAPE_REDIRECT, which a rewrite to a redirect applies to its
+// expanded replacement: up to the first literal "?", an escape of a
+// printable byte above "%" is decoded ("%3F" becomes "?") and any other
+// escape stays as it is ("%20"); a malformed escape loses its "%" (and a
+// second bad digit), as in nginx.
+func unescapeRedirect(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch == '?' {
+			return string(append(b, s[i:]...))
+		}
+		if ch != '%' {
+			b = append(b, ch)
+			continue
+		}
+		if i+1 >= len(s) {
+			break
+		}
+		hi, ok := unhex(s[i+1])
+		if !ok {
+			b = append(b, s[i+1])
+			i++
+			continue
+		}
+		if i+2 >= len(s) {
+			break
+		}
+		lo, ok := unhex(s[i+2])
+		if !ok {
+			i += 2
+			continue
+		}
+		if c := hi<<4 | lo; c > '%' && c < 0x7f {
+			b = append(b, c)
+		} else {
+			b = append(b, s[i:i+3]...)
+		}
+		i += 2
+	}
+	return string(b)
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c|0x20 >= 'a' && c|0x20 <= 'f':
+		return (c | 0x20) - 'a' + 10, true
+	}
+	return 0, false
 }
 
 func (st *reqState) setVar(name, value string) {
@@ -504,10 +639,17 @@ func (c *compiler) declareMap(d *mapDef) {
 	c.tmpl(loc, "map", d.source, &m.source)
 	for _, e := range d.entries {
 		var dst **template
-		switch k := e.Key; {
-		case k == "default":
+		// A leading backslash makes the rest a plain key, as nginx's map
+		// reads "\~tilde" or "\default" (after the default and regex
+		// checks, so the escaped key is never either).
+		k, escaped := e.Key, false
+		if strings.HasPrefix(k, `\`) {
+			k, escaped = k[1:], true
+		}
+		switch {
+		case k == "default" && !escaped:
 			dst = &m.def
-		case strings.HasPrefix(k, "~"):
+		case strings.HasPrefix(k, "~") && !escaped:
 			caseless := strings.HasPrefix(k, "~*")
 			re, err := compileRegex(strings.TrimPrefix(strings.TrimPrefix(k, "~"), "*"), caseless)
 			if err != nil {

@@ -134,3 +134,41 @@ func TestServerLevelReturnAndIf(t *testing.T) {
 	assert.Equal(t, "https://example.com/a?b=c", rec.Header().Get("Location"))
 	assert.Equal(t, "secure", get(t, p, "/", "X-Forwarded-Proto", "https").Body.String())
 }
+
+// unescapeRedirect is ngx_unescape_uri with NGX_UNESCAPE_REDIRECT, byte
+// for byte, malformed escapes included.
+func TestUnescapeRedirect(t *testing.T) {
+	for in, want := range map[string]string{
+		"/plain":        "/plain",
+		"/a%20b":        "/a%20b", // space stays escaped
+		"/a%3Fb":        "/a?b",   // printable above '%': decoded
+		"/%25":          "/%25",   // '%' itself is not above '%'
+		"/%26":          "/&",
+		"/%7e%7F":       "/~%7F",
+		"/x?%41":        "/x?%41", // after a literal '?' nothing changes
+		"/%3F%41":       "/?A",    // a decoded '?' does not stop it
+		"/%zz":          "/zz",    // a bad first digit loses the '%'
+		"/%4z":          "/",      // a bad second digit loses both
+		"/end%":         "/end",
+		"/end%4":        "/end",
+		"/%0a%C3%A9ok!": "/%0a%C3%A9ok!",
+	} {
+		assert.Equal(t, want, unescapeRedirect(in), in)
+	}
+}
+
+// A named capture is a variable of its own: later matches of other
+// regexes leave it, while $1 follows the last match, and a rewrite or if
+// regex that does not match empties $1 (nginx's script engine), unlike a
+// location regex that does not match.
+func TestCaptureLifetimes(t *testing.T) {
+	p := MustNew(quiet,
+		Location("~ ^/(?<first>[a-z]+)/(\\d+)$", Return(200, "first=$first one=$1 two=$2"),
+			If(`$arg_x ~ ^(\w)`, nil),
+		),
+		Location("~ ^/(?<first>[a-z]+)/(\\d+)/$", Return(200, "first=$first one=$1 two=$2")),
+	)
+	assert.Equal(t, "first=ab one=ab two=12", get(t, p, "/ab/12/").Body.String(), "the second regex location matched")
+	assert.Equal(t, "first=ab one=q two=", get(t, p, "/ab/12?x=q").Body.String())
+	assert.Equal(t, "first=ab one= two=", get(t, p, "/ab/12?x=-").Body.String())
+}

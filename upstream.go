@@ -212,6 +212,13 @@ func (u *UpstreamPool) applyServer(s *serverBuilder) error {
 	return nil
 }
 
+// Servers returns a copy of the pool's servers as last declared or set.
+func (u *UpstreamPool) Servers() []Server {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]Server(nil), u.servers...)
+}
+
 // Name is the upstream's name, which is also its $proxy_host.
 func (u *UpstreamPool) Name() string { return u.name }
 

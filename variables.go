@@ -25,6 +25,11 @@ type template struct {
 	parts []tpart
 	// captures reports whether the template reads regex captures.
 	captures bool
+	// prime lists the map parts of a template that also reads captures:
+	// nginx runs a template's length codes before its value codes, so a
+	// map's regex, evaluated in the first pass, has replaced the captures
+	// every $1 of the second pass reads, wherever it stands.
+	prime []int
 }
 
 type tpart struct {
@@ -32,6 +37,7 @@ type tpart struct {
 	get     varGetter // nil for a literal or a capture
 	arg     string    // suffix for prefixed families ($http_NAME …) or a capture name
 	capture int       // -1 unless a numbered capture
+	mapVar  bool      // a map's variable: see template.prime
 }
 
 // varGetter appends the value of a variable to dst.
@@ -43,6 +49,9 @@ func (t *template) static() bool {
 }
 
 func (t *template) expand(st *reqState, dst []byte) []byte {
+	if len(t.prime) > 0 {
+		t.primeMaps(st)
+	}
 	for i := range t.parts {
 		p := &t.parts[i]
 		switch {
@@ -122,10 +131,26 @@ func compileTemplate(s string, scope *varScope) (*template, error) {
 		if p.get == nil {
 			t.captures = true
 		}
+		if p.mapVar {
+			t.prime = append(t.prime, len(t.parts))
+		}
 		t.parts = append(t.parts, p)
 	}
 	flush(len(s))
+	if !t.captures {
+		t.prime = nil
+	}
 	return t, nil
+}
+
+// primeMaps evaluates the template's maps ahead of its expansion, as
+// nginx's length pass does (see template.prime); non-volatile maps keep
+// the value for the expansion itself.
+func (t *template) primeMaps(st *reqState) {
+	for _, i := range t.prime {
+		p := &t.parts[i]
+		_ = p.get(st, p.arg, nil)
+	}
 }
 
 // varScope is what a configuration declares beyond nginx's built-in
@@ -148,7 +173,7 @@ func lookupVariable(name string, scope *varScope) (tpart, error) {
 			return tpart{get: varSet, arg: lname, capture: -1}, nil
 		}
 		if m := scope.maps[lname]; m != nil {
-			return tpart{get: m.get, arg: lname, capture: -1}, nil
+			return tpart{get: m.get, arg: lname, capture: -1, mapVar: true}, nil
 		}
 		for n := range scope.captures {
 			if strings.EqualFold(n, name) {

@@ -9,11 +9,18 @@ package frontdesk
 // default_server, or the first). A name ".example.com" stands for both
 // "example.com" and "*.example.com".
 //
-// In a library, requests may arrive on an address no server lists; then
-// every server takes part, and the first (or default_server) is the
-// default.
+// In a library, requests arrive on whatever listener the program opened,
+// which need not be one the configuration lists. The address a request
+// stands for is, in order: the one [WithListenAddr] put in its context
+// (a program serving an nginx.conf on listeners of its own says which
+// listen address each one replaces), else the connection's local address
+// (http.LocalAddrContextKey). When no server lists that address, every
+// server takes part, and the first one marked default_server, else the
+// first server, is the default: one listener serves the whole
+// configuration.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -54,11 +61,11 @@ func ServerName(names ...string) Option {
 		if len(names) == 0 {
 			return errors.New("server_name: no names")
 		}
-		for i, n := range names {
+		for _, n := range names {
+			// An empty name may come anywhere: nginx accepts
+			// "server_name "" example.com;", and with it first,
+			// $server_name is empty.
 			switch {
-			case i == 0 && n == "" && len(names) == 1:
-			case n == "" && i == 0:
-				return errors.New("server_name: the first server name must not be empty")
 			case n == "*":
 				return errors.New(`"server_name *" is unsupported, use "server_name_in_redirect off" instead`)
 			case strings.HasPrefix(n, "*") && (len(n) < 3 || n[1] != '.'), n == ".":
@@ -279,13 +286,34 @@ func (nt *nameTable) find(host string) (*server, *nginxRegexp, []int) {
 	return nt.def, nil, nil
 }
 
+type listenAddrKey struct{}
+
+// WithListenAddr returns a copy of ctx saying that requests carrying it
+// arrived on the nginx listen address addr ("127.0.0.1:8080", "*:80",
+// "8080"; as [Listen] reads it): virtual servers are then chosen among
+// those listening there, as nginx chooses them for a connection to that
+// address. Set it per listener with [net/http.Server.ConnContext]. It
+// affects server selection only: $server_addr, $server_port and the port
+// of redirects still come from the real connection. An address that does
+// not parse is ignored.
+func WithListenAddr(ctx context.Context, addr string) context.Context {
+	l, err := parseListen(addr)
+	if err != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, listenAddrKey{}, l)
+}
+
 // choose finds the name table for the address the request arrived on.
 func (vt *vhostTable) choose(r *http.Request) *nameTable {
-	a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok {
+	var ip, port string
+	if l, ok := r.Context().Value(listenAddrKey{}).(listenSpec); ok {
+		ip, port = l.ip, l.port
+	} else if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		ip, port = splitAddr(a.String())
+	} else {
 		return vt.any
 	}
-	ip, port := splitAddr(a.String())
 	if nt := vt.byAddr[ip+":"+port]; nt != nil {
 		return nt
 	}

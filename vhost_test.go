@@ -78,6 +78,36 @@ func TestVirtualServerListen(t *testing.T) {
 	assert.Equal(t, "b80", serveHost(t, p, "nobody.test", "10.0.0.1:9999"), "an address nobody lists: every server, default_server first")
 }
 
+func TestVirtualServerWithListenAddr(t *testing.T) {
+	p := MustNew(quiet,
+		named("a80", ServerName("a.test"), Listen("127.0.0.1:80")),
+		named("b8080", ServerName("b.test"), Listen("127.0.0.1:8080", "default_server")),
+		named("c8080", ServerName("a.test"), Listen("8080")),
+	)
+	serve := func(host, listen string) string {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = host
+		// The real local address names no listen at all: WithListenAddr
+		// decides.
+		addr, err := net.ResolveTCPAddr("tcp", "127.0.0.1:5555")
+		require.NoError(t, err)
+		ctx := context.WithValue(req.Context(), http.LocalAddrContextKey, addr)
+		if listen != "" {
+			ctx = WithListenAddr(ctx, listen)
+		}
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, req.WithContext(ctx))
+		return rec.Body.String()
+	}
+	assert.Equal(t, "a80", serve("nobody.test", "127.0.0.1:80"), "only a80 listens there")
+	assert.Equal(t, "a80", serve("b.test", "127.0.0.1:80"))
+	assert.Equal(t, "b8080", serve("a.test", "127.0.0.1:8080"), "the specific address hides *:8080")
+	assert.Equal(t, "c8080", serve("a.test", "8080"))
+	assert.Equal(t, "b8080", serve("nobody.test", ""), "no server lists the real address: all servers, default_server first")
+	assert.Equal(t, "a80", serve("a.test", ""))
+	assert.Equal(t, "b8080", serve("nobody.test", "not an address:x"), "ignored: as without it")
+}
+
 func TestVirtualServerErrors(t *testing.T) {
 	_, err := New(named("x", Listen("80", "default_server")), named("y", Listen("80", "default_server")))
 	assert.ErrorContains(t, err, "duplicate default server")
