@@ -51,6 +51,7 @@ func ExampleAuthBasic() {
 		rec := httptest.NewRecorder()
 		p.ServeHTTP(rec, req)
 		// Spelled as nginx spells it, not in net/http's canonical form.
+		//lint:ignore SA1008 nginx spells it this way, and so does frontdesk
 		fmt.Println(rec.Code, rec.Header()["WWW-Authenticate"])
 	}
 	// Output:

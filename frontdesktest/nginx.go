@@ -188,17 +188,17 @@ func replaceUpstreams(cfg *nginxconf.Config, ups map[string][]string) error {
 	for name, addrs := range ups {
 		u := pools[name]
 		if u == nil {
-			return fmt.Errorf("Upstreams: no upstream %q in the configuration", name)
+			return fmt.Errorf("upstreams: no upstream %q in the configuration", name)
 		}
 		servers := u.Servers()
 		if len(servers) != len(addrs) {
-			return fmt.Errorf("Upstreams: upstream %q has %d servers; got %d addresses", name, len(servers), len(addrs))
+			return fmt.Errorf("upstreams: upstream %q has %d servers; got %d addresses", name, len(servers), len(addrs))
 		}
 		for i := range servers {
 			servers[i].Addr = addrs[i]
 		}
 		if err := u.SetServers(servers); err != nil {
-			return fmt.Errorf("Upstreams: upstream %q: %w", name, err)
+			return fmt.Errorf("upstreams: upstream %q: %w", name, err)
 		}
 	}
 	return nil

@@ -116,14 +116,6 @@ func (e *Error) Is(target error) bool { return e.NotImplemented && target == Err
 // mistakes in the configuration.
 var ErrNotImplemented = errors.New("not implemented by frontdesk")
 
-// refusal is an apply error for a value nginx accepts but frontdesk does
-// not implement; it is reported as NotImplemented.
-type refusal struct{ msg string }
-
-func (r *refusal) Error() string { return r.msg }
-
-func refuse(format string, args ...any) error { return &refusal{fmt.Sprintf(format, args...)} }
-
 // LoadFile reads the nginx.conf at path, with its includes, and builds the
 // servers it declares.
 //
@@ -329,12 +321,7 @@ func (b *builder) directive(f *frame, d *Directive) {
 		}
 	case spec.apply != nil:
 		dir, err := spec.apply(d)
-		var r *refusal
 		switch {
-		case errors.As(err, &r):
-			if !f.check {
-				b.refuse(d, "%s", r.msg)
-			}
 		case err != nil:
 			b.fail(d, "%v", err)
 		case !f.check:

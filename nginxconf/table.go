@@ -124,11 +124,6 @@ type directiveSpec struct {
 	upstream func(u *upstreamState, d *Directive) error
 }
 
-// implemented reports whether frontdesk honours the directive.
-func (s *directiveSpec) implemented() bool {
-	return s.apply != nil || s.structural != nil || s.upstream != nil
-}
-
 // lookup finds the row for a directive read in ctx: inside upstream{} the
 // "@upstream" row of a name that has one, elsewhere the plain row.
 func lookup(name string, ctx ctxSet) (*directiveSpec, bool) {

@@ -301,13 +301,9 @@ func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
 	return ln.Addr().String()
 }
 
-// do sends raw to addr. An error is returned, not fatal: a connection
-// closed without a response is an outcome to compare.
-func do(addr string, raw []byte) (*rawhttp.Response, error) {
-	return doFrom(addr, "", raw)
-}
-
-// doFrom is do from the local address source ("" for any).
+// doFrom sends raw to addr from the local address source ("" for any).
+// An error is returned, not fatal: a connection closed without a response
+// is an outcome to compare.
 func doFrom(addr, source string, raw []byte) (*rawhttp.Response, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

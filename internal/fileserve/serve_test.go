@@ -20,13 +20,12 @@ type serveConfig struct {
 
 // The probe server blocks (root /tmp/fsprobe/www, nginx 1.22.1):
 var (
-	dflt          = serveConfig{opt: Options{MaxRanges: -1}}                             // defaults
-	before        = serveConfig{opt: Options{MaxRanges: -1, IfModifiedSince: IMSBefore}} // if_modified_since before
-	imsOff        = serveConfig{opt: Options{MaxRanges: -1, IfModifiedSince: IMSOff}}    // if_modified_since off
-	etagOff       = serveConfig{opt: Options{MaxRanges: -1}, etagOff: true}              // etag off
-	imsOffEtagOff = serveConfig{opt: Options{MaxRanges: -1, IfModifiedSince: IMSOff}, etagOff: true}
-	maxRanges0    = serveConfig{opt: Options{MaxRanges: 0}} // max_ranges 0
-	maxRanges2    = serveConfig{opt: Options{MaxRanges: 2}} // max_ranges 2
+	dflt       = serveConfig{opt: Options{MaxRanges: -1}}                             // defaults
+	before     = serveConfig{opt: Options{MaxRanges: -1, IfModifiedSince: IMSBefore}} // if_modified_since before
+	imsOff     = serveConfig{opt: Options{MaxRanges: -1, IfModifiedSince: IMSOff}}    // if_modified_since off
+	etagOff    = serveConfig{opt: Options{MaxRanges: -1}, etagOff: true}              // etag off
+	maxRanges0 = serveConfig{opt: Options{MaxRanges: 0}}                              // max_ranges 0
+	maxRanges2 = serveConfig{opt: Options{MaxRanges: 2}}                              // max_ranges 2
 )
 
 // probeMtime is the mtime of the probe files (touch -d '2021-03-04 05:06:07 UTC').
