@@ -36,6 +36,7 @@
 package frontdesk
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
@@ -108,6 +110,7 @@ type serverBuilder struct {
 	vservers     []*VirtualServerBlock
 	maps         []*mapDef
 	parent       *serverBuilder // the http level, for a virtual server
+	verify       *clientVerify  // ssl_verify_client (tls.go)
 }
 
 type locBuilder struct {
@@ -215,7 +218,7 @@ func New(opts ...Option) (*Proxy, error) {
 	c := newCompiler(sb)
 	var vbs []*serverBuilder
 	for i, v := range sb.vservers {
-		vb := &serverBuilder{parent: sb, mergeSlashes: sb.mergeSlashes, signature: sb.signature}
+		vb := &serverBuilder{parent: sb, mergeSlashes: sb.mergeSlashes, signature: sb.signature, verify: sb.verify}
 		errs = append(errs, vb.apply(fmt.Sprintf("server #%d", i+1), v.opts)...)
 		vbs = append(vbs, vb)
 	}
@@ -324,6 +327,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv = nt.def
 	}
 	target, err := uri.ParseTarget(r.RequestURI, srv.mergeSlashes)
+	// The binary's server loop refuses some requests before any handler
+	// (malformed, too large) and leaves the answer, the error page of
+	// the default server, to this one.
+	loopCode := h1server.RequestError(r.Context())
+	if loopCode != 0 {
+		err = errRefusedByLoop
+	}
 	host := target.Host
 	if err == nil && target.Host == "" && (r.Host != "" || r.ProtoAtLeast(1, 1)) {
 		// nginx validates the Host header as it reads it. Go's server
@@ -355,11 +365,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		st.uri = r.URL.Path
-		st.finalize(http.StatusBadRequest)
+		st.finalize(cmp.Or(loopCode, http.StatusBadRequest))
 	} else {
 		st.target = target
 		st.uri, st.args, st.hasArgs = target.URI, target.Args, target.HasArgs
-		st.process()
+		if !st.sslReject() {
+			st.process()
+		}
 	}
 	if !st.w.wroteHeader {
 		st.w.WriteHeader(http.StatusOK)
@@ -369,6 +381,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.observe(RequestInfo{st: st})
 	}
 }
+
+// errRefusedByLoop: the server loop found the request malformed.
+var errRefusedByLoop = errors.New("request refused by the server loop")
 
 // Warning is a lint finding about a configuration nginx accepts.
 type Warning struct {

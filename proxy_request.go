@@ -28,6 +28,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"os"
 	"slices"
 	"strconv"
@@ -36,6 +37,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
@@ -642,7 +644,18 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 	} else if length >= 0 {
 		addDefault("Content-Length", strconv.FormatInt(length, 10))
 	}
-	if pc.passRequestHeaders {
+	if fs, ok := h1server.ClientFields(st.r.Context()); ok && pc.passRequestHeaders {
+		// The binary's server loop kept the client's lines: they go
+		// upstream in its order and spelling, as nginx sends them. A
+		// name absent from the header map was dropped (an invalid
+		// name, or Host, which the handler keeps apart).
+		for _, f := range fs {
+			name := textproto.CanonicalMIMEHeaderKey(f.Name)
+			if _, kept := st.r.Header[name]; kept && !pc.ownHeaders[name] {
+				fields = append(fields, f)
+			}
+		}
+	} else if pc.passRequestHeaders {
 		for _, name := range clientHeaderOrder(st.r) {
 			if pc.ownHeaders[name] {
 				continue
@@ -653,8 +666,14 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 				}
 				continue
 			}
+			spelled := name
+			if st.r.ProtoMajor == 2 {
+				// HTTP/2 names are lower case on the wire, and nginx
+				// passes them on as received (conformance_http2_test.go).
+				spelled = strings.ToLower(name)
+			}
 			for _, v := range st.r.Header[name] {
-				fields = append(fields, h1.Field{Name: name, Value: v})
+				fields = append(fields, h1.Field{Name: spelled, Value: v})
 			}
 		}
 	}

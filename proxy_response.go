@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
@@ -492,6 +493,9 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br 
 		return false
 	}
 	st.w.upstreamStatus = true
+	// nginx passes the upstream's status line as it came; only the
+	// binary's server loop can send one (net/http writes its own).
+	h1server.SetStatusLine(st.w.ResponseWriter, resp.Status, resp.StatusLine)
 	out := st.w.Header()
 	st.copyResponseHeaders(rc, resp, out)
 	buffering, clientRate := accelControls(rc, resp)

@@ -339,6 +339,12 @@ func (st *reqState) sendFile(fi *fileInfo) {
 			// later for a 200.
 			h["Content-Length"] = []string{strconv.FormatInt(content.Size, 10)}
 			st.gzipHeaderFilter(h, status)
+			if status == http.StatusNotModified {
+				// ngx_http_not_modified_header_filter cleared it
+				// (net/http's server drops it from a 304 anyway; the
+				// binary's server loop sends what it is given).
+				delete(h, "Content-Length")
+			}
 		},
 		// The gzip filter runs before the range filter.
 		NoRanges: func() bool { return st.gz.encode || st.gz.static },

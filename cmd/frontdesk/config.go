@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
@@ -176,6 +177,7 @@ type procConf struct {
 	shutdownTimeout time.Duration
 	access          *accessConf
 	warnings        []string // directives frontdesk accepts but does not apply yet
+	loop            h1server.Config
 }
 
 // logTarget is one error_log: "stderr" or a file, and a level.
@@ -220,6 +222,7 @@ func readProcConf(p *paths, ds []*nginxconf.Directive, cfg *nginxconf.Config) (*
 		return nil, err
 	}
 	pc.access, pc.warnings = ac, warns
+	pc.loop = loopConfig(httpBlock)
 	return pc, nil
 }
 

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 )
 
 // testConfig is -t and -T.
@@ -143,7 +145,7 @@ type master struct {
 	cur   atomic.Pointer[generation]
 	// servers are the listeners by address; only the signal loop
 	// changes the map.
-	servers map[string]*http.Server
+	servers map[string]httpServer
 	served  sync.WaitGroup // the Serve goroutines
 	pidFile string
 }
@@ -154,6 +156,8 @@ type generation struct {
 	access *accessConf
 	elog   *errorLog
 	addrs  []string
+	tls    func(addr string) *tls.Config // nginxconf's Config.TLS (tls.go)
+	loop   h1server.Config               // the server loop's limits (loop.go)
 
 	mu       sync.Mutex
 	inflight int
@@ -234,7 +238,7 @@ func (m *master) newGeneration(ld *loaded) (*generation, error) {
 		ld.proc.access.close()
 		return nil, err
 	}
-	g := &generation{proxy: proxy, access: ld.proc.access, elog: elog, drained: make(chan struct{})}
+	g := &generation{proxy: proxy, access: ld.proc.access, elog: elog, drained: make(chan struct{}), tls: ld.cfg.TLS, loop: ld.proc.loop}
 	for _, s := range ld.cfg.Servers {
 		for _, l := range s.Listen {
 			if !slices.Contains(g.addrs, l.Addr) {
@@ -310,7 +314,7 @@ func serve(p *paths, c *cmdline, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nginx: [alert] could not open error log file: %v\n", err)
 		return 1
 	}
-	m := &master{paths: p, cmd: c, servers: map[string]*http.Server{}}
+	m := &master{paths: p, cmd: c, servers: map[string]httpServer{}}
 	m.elog.Store(startup)
 	ld, err := loadConfig(p, c.directives, c.hasDirectives)
 	if err != nil {
@@ -388,12 +392,9 @@ func serve(p *paths, c *cmdline, stderr io.Writer) int {
 
 // start serves one listener.
 func (m *master) start(addr string, l net.Listener) {
-	srv := &http.Server{
-		Handler: m,
-		// net/http's own complaints (TLS handshakes on a plain port,
-		// Accept errors) go to the error log as nginx's [info]/[alert].
-		ErrorLog: slog.NewLogLogger(&slogHandler{log: m.elog.Load}, slog.LevelInfo),
-	}
+	tl := m.tlsListener(addr, l)
+	srv := m.newServer(tl != l)
+	l = tl
 	m.servers[addr] = srv
 	m.served.Add(1)
 	go func() {

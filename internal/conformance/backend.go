@@ -3,6 +3,7 @@ package conformance
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -48,6 +49,9 @@ type Backend struct {
 	// Blackhole leaves connections unanswered at the TCP level (a full
 	// accept queue), so that connecting times out (proxy_connect_timeout).
 	Blackhole bool
+	// TLS, when set, serves the backend over TLS with this configuration
+	// (proxy_pass https://); Serve then gets the *tls.Conn.
+	TLS *tls.Config
 }
 
 // Reply is how a named backend answers one request.
@@ -221,6 +225,9 @@ func startBackendNum(t testing.TB, b *Backend, num int, log *requestLog) *runnin
 		t.Fatal(err)
 	}
 	rb.ln, rb.addr = ln, ln.Addr().String()
+	if b.TLS != nil {
+		rb.ln = tls.NewListener(ln, b.TLS)
+	}
 	rb.wg.Add(1)
 	go rb.serve()
 	return rb

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -87,6 +88,10 @@ type Request struct {
 	// connection, and returns a transcript of what it saw; the two
 	// transcripts, with the servers' ports normalised, must be equal.
 	Exchange func(c net.Conn) string
+	// TLS, when set, sends the request over TLS with this client
+	// configuration (versions, suites, SNI, client certificate) and
+	// compares what was negotiated too (see tls.go).
+	TLS *tls.Config
 
 	// Gunzip compares the bodies after undoing a "Content-Encoding: gzip":
 	// two deflate implementations legitimately differ in their output
@@ -171,6 +176,10 @@ func runCase(t *testing.T, c Case) {
 		t.Run(name, func(t *testing.T) {
 			if r.Exchange != nil {
 				runExchange(t, r.Exchange, backend, ng.Addr, fd)
+				return
+			}
+			if r.TLS != nil {
+				runTLS(t, r, backend, ng.Addr, fd)
 				return
 			}
 			raw := r.raw()
@@ -277,7 +286,15 @@ func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: p, ErrorLog: nil, ReadHeaderTimeout: 10 * time.Second,
+	if tc := cfg.TLS(ng.Addr); tc != nil {
+		// nginx's port is an ssl listener: frontdesk serves the same
+		// certificates (HTTP/2 too when the listener offers h2).
+		ln = tls.NewListener(ln, tc)
+	}
+	if os.Getenv(ServerEnv) == "h1server" && cfg.TLS(ng.Addr) == nil {
+		return serveLoop(t, p, ln, ng.Addr)
+	}
+	srv := &http.Server{Handler: p, ErrorLog: nil, ReadHeaderTimeout: 10 * time.Second, HTTP2: cfg.HTTP2(ng.Addr),
 		// Requests come to nginx on its first port: frontdesk's listener
 		// stands for that address, so that servers listening on other
 		// ports ({{PORT2}} …) are left out of server selection as nginx

@@ -1,0 +1,128 @@
+package main
+
+// The server each listener runs: frontdesk's own HTTP/1.x loop
+// (internal/h1server), which answers on the wire as nginx does, unless
+// FRONTDESK_SERVER=net/http asks for Go's net/http server. TLS listeners
+// are served by net/http for now (HTTP/2).
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
+	"github.com/frontdesk-go/frontdesk/nginxconf"
+)
+
+// serverEnv chooses the server: "net/http" for Go's; anything else for
+// frontdesk's loop.
+const serverEnv = "FRONTDESK_SERVER"
+
+// httpServer is what a listener is served with: *http.Server or
+// *h1server.Server.
+type httpServer interface {
+	Serve(l net.Listener) error
+	Shutdown(ctx context.Context) error
+	Close() error
+}
+
+// newServer returns the server for one listener. TLS listeners stay on
+// net/http, which also speaks HTTP/2 there.
+func (m *master) newServer(tlsOn bool) httpServer {
+	logger := slog.NewLogLogger(&slogHandler{log: m.elog.Load}, slog.LevelInfo)
+	if tlsOn || os.Getenv(serverEnv) == "net/http" {
+		return &http.Server{
+			Handler: m,
+			// net/http's own complaints (TLS handshakes on a plain
+			// port, Accept errors) go to the error log as nginx's
+			// [info]/[alert].
+			ErrorLog: logger,
+		}
+	}
+	return &h1server.Server{
+		Handler:  m,
+		ErrorLog: logger,
+		// Every connection takes the limits of the configuration
+		// current when it was accepted, so a reload applies them
+		// without rebinding.
+		Configure: func() h1server.Config { return m.cur.Load().loop },
+	}
+}
+
+// loopConfig reads the http{}-level directives the server loop applies
+// (server-level values are not applied per server yet). The loader has
+// validated them.
+func loopConfig(httpBlock *nginxconf.Directive) h1server.Config {
+	var c h1server.Config
+	if httpBlock == nil {
+		return c
+	}
+	for _, d := range httpBlock.Block {
+		arg := func(i int) string {
+			if i < len(d.Args) {
+				return d.Args[i]
+			}
+			return ""
+		}
+		switch d.Name {
+		case "client_header_buffer_size":
+			c.ClientHeaderBufferSize = nginxSize(arg(0))
+		case "large_client_header_buffers":
+			c.LargeHeaderBuffers, _ = strconv.Atoi(arg(0))
+			c.LargeHeaderBufferSize = nginxSize(arg(1))
+		case "client_header_timeout":
+			c.ClientHeaderTimeout = loopDuration(arg(0))
+		case "client_body_timeout":
+			c.ClientBodyTimeout = loopDuration(arg(0))
+		case "send_timeout":
+			c.SendTimeout = loopDuration(arg(0))
+		case "keepalive_timeout":
+			c.KeepaliveTimeout = loopDuration(arg(0))
+			if c.KeepaliveTimeout == 0 {
+				// keepalive_timeout 0 turns keep-alive off.
+				c.KeepaliveTimeout = -1
+			}
+			if len(d.Args) > 1 {
+				c.KeepaliveHeader = loopDuration(arg(1))
+			}
+		case "keepalive_requests":
+			c.KeepaliveRequests, _ = strconv.Atoi(arg(0))
+		case "lingering_close":
+			c.LingeringClose = arg(0)
+		case "lingering_time":
+			c.LingeringTime = loopDuration(arg(0))
+		case "lingering_timeout":
+			c.LingeringTimeout = loopDuration(arg(0))
+		}
+	}
+	return c
+}
+
+// loopDuration is an nginx time; 0 when Go cannot spell it (days,
+// weeks), which leaves the default.
+func loopDuration(s string) time.Duration {
+	d, _ := time.ParseDuration(nginxDuration(s))
+	return d
+}
+
+// nginxSize is an nginx size ("8k", "1m", "512"); 0 (the default) when
+// unreadable.
+func nginxSize(s string) int {
+	mult := 1
+	switch {
+	case strings.HasSuffix(s, "k"), strings.HasSuffix(s, "K"):
+		mult, s = 1024, s[:len(s)-1]
+	case strings.HasSuffix(s, "m"), strings.HasSuffix(s, "M"):
+		mult, s = 1024*1024, s[:len(s)-1]
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n * mult
+}

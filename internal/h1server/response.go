@@ -1,0 +1,329 @@
+package h1server
+
+// The response side: nginx's status lines (ngx_http_status_lines) and
+// header order (ngx_http_header_filter), chunked framing when the length
+// is unknown (ngx_http_chunked_filter), and the keep-alive decision.
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// reasons are nginx 1.22.1's reason phrases. A status without one is
+// written as "HTTP/1.1 NNN " (with the space), as nginx does.
+var reasons = map[int]string{
+	200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
+	301: "Moved Permanently", 302: "Moved Temporarily", 303: "See Other", 304: "Not Modified",
+	307: "Temporary Redirect", 308: "Permanent Redirect",
+	400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
+	404: "Not Found", 405: "Not Allowed", 406: "Not Acceptable", 408: "Request Time-out",
+	409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed",
+	413: "Request Entity Too Large", 414: "Request-URI Too Large", 415: "Unsupported Media Type",
+	416: "Requested Range Not Satisfiable", 421: "Misdirected Request", 429: "Too Many Requests",
+	500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+	503: "Service Temporarily Unavailable", 504: "Gateway Time-out",
+	505: "HTTP Version Not Supported", 507: "Insufficient Storage",
+}
+
+// StatusLine is nginx's status line for code, without CRLF.
+func StatusLine(code int) string {
+	return "HTTP/1.1 " + strconv.Itoa(code) + " " + reasons[code]
+}
+
+// SetStatusLine makes the status line of w's response, if it is sent with
+// status code, "HTTP/1.1 " + line: a proxied response keeps its
+// upstream's reason phrase in nginx. It reports whether w (or a writer it
+// wraps, through Unwrap) belongs to this loop.
+func SetStatusLine(w http.ResponseWriter, code int, line string) bool {
+	for {
+		switch v := w.(type) {
+		case *response:
+			v.lineCode, v.line = code, line
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return false
+		}
+	}
+}
+
+// firstHeaders are the headers nginx's header filter writes itself, in
+// its order, before the rest of the list.
+var firstHeaders = []string{"Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location"}
+
+// response implements http.ResponseWriter, http.Flusher and
+// http.Hijacker, and the deadline methods of http.ResponseController.
+type response struct {
+	c   *conn
+	req *http.Request
+
+	header      http.Header
+	wroteHeader bool
+	status      int
+	headOnly    bool // no body may be sent (HEAD, 1xx, 204, 304)
+	chunked     bool
+	length      int64 // declared Content-Length, -1 none
+	written     int64
+	closeAfter  bool
+	// line replaces the status line for status lineCode (SetStatusLine).
+	lineCode int
+	line     string
+}
+
+func newResponse(c *conn, r *http.Request) *response {
+	return &response{c: c, req: r, header: http.Header{}, length: -1}
+}
+
+// keepalive is ngx_http_process_request_header's decision, before the
+// response: HTTP/1.1 unless "Connection: close", HTTP/1.0 only with
+// "Connection: keep-alive"; never past keepalive_requests, nor with
+// keepalive_timeout 0, nor while shutting down.
+func (w *response) keepalive() bool {
+	r := w.req
+	if r.ProtoMajor == 0 || w.c.cfg.KeepaliveTimeout < 0 || w.c.requests >= w.c.cfg.KeepaliveRequests || w.c.srv.shutting.Load() {
+		return false
+	}
+	conn := strings.ToLower(strings.Join(r.Header["Connection"], ","))
+	if r.ProtoAtLeast(1, 1) {
+		return !strings.Contains(conn, "close")
+	}
+	return strings.Contains(conn, "keep-alive")
+}
+
+// Header implements http.ResponseWriter.
+func (w *response) Header() http.Header { return w.header }
+
+// WriteHeader implements http.ResponseWriter.
+func (w *response) WriteHeader(code int) {
+	if w.wroteHeader || w.c.hijacked {
+		return
+	}
+	h := w.header
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		// An interim response: headers go with it, the final one follows.
+		b := w.c.bw
+		if code == http.StatusContinue {
+			// ngx_http_test_expect's own line; the body need not
+			// send another.
+			b.WriteString("HTTP/1.1 100 Continue")
+			if rb, ok := w.req.Body.(*body); ok {
+				rb.sentCont = true
+			}
+		} else {
+			b.WriteString(StatusLine(code))
+		}
+		b.WriteString("\r\n")
+		writeFields(b, h, nil)
+		b.WriteString("\r\n")
+		_ = b.Flush()
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	if b, ok := w.req.Body.(*body); ok && b.expect && !b.sentCont && code != http.StatusRequestEntityTooLarge {
+		// nginx discards an unread body before any final response
+		// (ngx_http_discard_request_body), and that answers the
+		// client's Expect first; but not before a 413 for
+		// client_max_body_size, which marks the expectation tested.
+		b.sendContinue()
+	}
+	if w.req.ProtoMajor == 0 {
+		// HTTP/0.9: the body alone.
+		return
+	}
+	if v := h.Get("Connection"); strings.EqualFold(v, "close") {
+		w.closeAfter = true
+	}
+	delete(h, "Connection")
+	delete(h, "Transfer-Encoding")
+	delete(h, "Keep-Alive")
+	w.headOnly = w.req.Method == http.MethodHead || code < 200 || code == http.StatusNoContent || code == http.StatusNotModified
+	if cl := h.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			w.length = n
+		}
+	}
+	if w.length < 0 && !w.headOnly {
+		if w.req.ProtoAtLeast(1, 1) {
+			w.chunked = true
+		} else {
+			// An HTTP/1.0 client learns the end of the body from the
+			// close (ngx_http_chunked_header_filter).
+			w.closeAfter = true
+		}
+	}
+	if w.c.srv.shutting.Load() {
+		w.closeAfter = true
+	}
+	if _, ok := h["Date"]; !ok {
+		h["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+	}
+	b := w.c.bw
+	if w.lineCode == code && w.line != "" {
+		b.WriteString("HTTP/1.1 " + w.line)
+	} else {
+		b.WriteString(StatusLine(code))
+	}
+	b.WriteString("\r\n")
+	first := firstHeaders
+	if w.line != "" {
+		// An upstream's Location is one of the response's own headers,
+		// written with the rest; nginx writes its own (relative, made
+		// absolute) in its place, which frontdesk's header map cannot
+		// tell apart.
+		first = first[:len(first)-1]
+	}
+	for _, name := range first {
+		for _, v := range h[name] {
+			writeField(b, name, v)
+		}
+	}
+	if w.chunked {
+		b.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	switch {
+	case code == http.StatusSwitchingProtocols:
+		b.WriteString("Connection: upgrade\r\n")
+	case w.closeAfter:
+		b.WriteString("Connection: close\r\n")
+	default:
+		b.WriteString("Connection: keep-alive\r\n")
+		if t := w.c.cfg.KeepaliveHeader; t > 0 {
+			b.WriteString("Keep-Alive: timeout=" + strconv.Itoa(int(t/time.Second)) + "\r\n")
+		}
+	}
+	writeFields(b, h, first)
+	b.WriteString("\r\n")
+}
+
+// writeFields writes h but the names in skip, in sorted order: the
+// handler's header map has no order of its own.
+func writeFields(b *bufio.Writer, h http.Header, skip []string) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		if !slices.Contains(skip, k) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			writeField(b, k, v)
+		}
+	}
+}
+
+// headerNewlines keeps a value from splitting the head (as net/http).
+var headerNewlines = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+
+func writeField(b *bufio.Writer, name, value string) {
+	b.WriteString(name)
+	b.WriteString(": ")
+	b.WriteString(headerNewlines.Replace(value))
+	b.WriteString("\r\n")
+}
+
+// Write implements http.ResponseWriter.
+func (w *response) Write(p []byte) (int, error) {
+	if w.c.hijacked {
+		return 0, http.ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.headOnly {
+		return 0, http.ErrBodyNotAllowed
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if w.length >= 0 && w.written+int64(len(p)) > w.length {
+		return 0, http.ErrContentLength
+	}
+	w.written += int64(len(p))
+	b := w.c.bw
+	if w.chunked {
+		b.WriteString(strconv.FormatInt(int64(len(p)), 16))
+		b.WriteString("\r\n")
+	}
+	n, err := b.Write(p)
+	if w.chunked && err == nil {
+		_, err = b.WriteString("\r\n")
+	}
+	return n, err
+}
+
+// finish ends the response body.
+func (w *response) finish() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.chunked {
+		w.c.bw.WriteString("0\r\n\r\n")
+	}
+	if w.length >= 0 && w.written < w.length && !w.headOnly {
+		// The client waits for bytes that will never come: only the
+		// close can tell it.
+		w.closeAfter = true
+	}
+	if !w.closeAfter && !w.bodyDone() {
+		if b, ok := w.req.Body.(*body); ok && !discard(b) {
+			w.closeAfter = true
+		}
+	}
+}
+
+// bodyDone reports whether the request body was read to its end, so
+// that the next request starts where it ended.
+func (w *response) bodyDone() bool {
+	b, ok := w.req.Body.(*body)
+	return !ok || b.eof
+}
+
+// Flush implements http.Flusher.
+func (w *response) Flush() {
+	_ = w.FlushError()
+}
+
+// FlushError is Flush for http.ResponseController.
+func (w *response) FlushError() error {
+	if w.c.hijacked {
+		return http.ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.c.bw.Flush()
+}
+
+// Hijack implements http.Hijacker: the connection leaves the loop (for
+// WebSocket and other upgraded tunnels) with the bytes already read.
+func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.c.hijacked {
+		return nil, nil, http.ErrHijacked
+	}
+	w.c.stopBackgroundRead()
+	if w.wroteHeader && w.req.ProtoMajor != 0 {
+		// Headers already buffered go out first, as net/http does not
+		// (it refuses); the handler has said all it wanted to.
+		if err := w.c.bw.Flush(); err != nil {
+			return nil, nil, err
+		}
+	}
+	w.c.hijacked = true
+	_ = w.c.nc.SetDeadline(time.Time{})
+	return w.c.nc, bufio.NewReadWriter(w.c.br, bufio.NewWriter(w.c.nc)), nil
+}
+
+// SetReadDeadline is for http.ResponseController.
+func (w *response) SetReadDeadline(t time.Time) error { return w.c.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline is for http.ResponseController; send_timeout still
+// applies to each write.
+func (w *response) SetWriteDeadline(t time.Time) error { return w.c.nc.SetWriteDeadline(t) }
