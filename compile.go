@@ -22,7 +22,8 @@ type server struct {
 	explicitDefault []string
 	nameRegexes     map[string]*nginxRegexp // compiled "~regex" server names
 	signature       string
-	signatureOff    string // the product alone, for server_tokens off
+	signatureOff    string        // the product alone, for server_tokens off
+	verify          *clientVerify // ssl_verify_client (tls.go)
 }
 
 // compiler turns the declared options into immutable tables, collecting
@@ -76,6 +77,7 @@ func (c *compiler) compileServer(sb *serverBuilder, parent *confSet) *server {
 		names:        sb.names,
 		listens:      sb.listens,
 		signature:    sb.signature,
+		verify:       sb.verify,
 	}
 	if len(sb.names) > 0 {
 		srv.name = strings.TrimPrefix(sb.names[0], ".")

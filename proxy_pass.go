@@ -71,6 +71,7 @@ type proxyHandler struct {
 	hasURI    bool
 	url       string // the URL as written, for proxy_redirect default
 	conf      *proxyConf
+	tls       bool // an https URL (proxy_tls.go)
 
 	// A URL with variables (hasVars) is evaluated per request (see
 	// evaluate); the upstream and implicit pools are where its host is
@@ -130,12 +131,13 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 		return ph
 	}
 	rest, ok := strings.CutPrefix(h.raw, "http://")
+	defPort := "80"
 	if !ok {
-		if strings.HasPrefix(h.raw, "https://") {
-			c.errorf(l.pattern, "proxy_pass", "https upstreams are not implemented yet")
-		} else {
-			c.errorf(l.pattern, "proxy_pass", "invalid URL prefix in %q", h.raw)
-		}
+		rest, ok = strings.CutPrefix(h.raw, "https://")
+		ph.tls, defPort = ok, "443"
+	}
+	if !ok {
+		c.errorf(l.pattern, "proxy_pass", "invalid URL prefix in %q", h.raw)
 		return ph
 	}
 	var host string
@@ -159,21 +161,26 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 	c.later(func() {
 		if pool := c.pools[host]; pool != nil {
 			ph.pool = pool
-			ph.proxyHost, ph.proxyPort = host, "80"
+			ph.proxyHost, ph.proxyPort = host, defPort
 		} else if ph.pool == nil {
-			ph.pool = c.implicitPool(host)
+			addr := host
+			if _, _, err := net.SplitHostPort(host); err != nil && ph.tls && !strings.HasPrefix(host, "unix:") {
+				// An https URL's default port.
+				addr = net.JoinHostPort(strings.Trim(host, "[]"), defPort)
+			}
+			ph.pool = c.implicitPool(addr)
 			if ph.proxyHost == "" {
 				ph.proxyHost = host
-				if hn, port, err := net.SplitHostPort(host); err == nil {
+				if hn, port, err := net.SplitHostPort(addr); err == nil {
 					ph.proxyPort = port
-					if port == "80" {
+					if port == defPort {
 						ph.proxyHost = hn
 						if strings.IndexByte(hn, ':') >= 0 {
 							ph.proxyHost = "[" + hn + "]"
 						}
 					}
 				} else {
-					ph.proxyPort = "80"
+					ph.proxyPort = defPort
 				}
 			}
 		}
@@ -229,6 +236,7 @@ type proxyConf struct {
 	passRequestBody    bool
 	nextUpstream       nextUpstream
 	dns                resolverUse
+	ssl                *upstreamTLS // proxy_ssl_* (proxy_tls.go)
 }
 
 type proxyHeader struct {
@@ -259,6 +267,7 @@ type proxyConfSet struct {
 	nextTries          *int
 	nextTimeout        *time.Duration
 	dns                resolverSet
+	ssl                proxySSLSet
 	// setHeadersInherited: setHeaders came from an outer level;
 	// droppedHeaders: the outer names this level's own list does not
 	// repeat (both for the lint).
@@ -285,6 +294,7 @@ func (c proxyConfSet) inherit(p proxyConfSet) proxyConfSet {
 	inheritPtr(&c.nextTries, p.nextTries)
 	inheritPtr(&c.nextTimeout, p.nextTimeout)
 	c.dns = c.dns.inherit(p.dns)
+	c.ssl = c.ssl.inherit(p.ssl)
 	return c
 }
 
@@ -309,6 +319,7 @@ func (c *compiler) compileProxyConf(l *location, s *proxyConfSet) *proxyConf {
 		resp:               c.compileResponseConf(l, &s.resp),
 		dns:                s.dns.compile(),
 	}
+	pc.ssl = c.compileProxySSL(l, &s.ssl)
 	resp := s.resp
 	c.later(func() { pc.resp.redirects = c.redirectRules(l, resp) })
 	pc.nextUpstream.tries = valueOr(s.nextTries, 0)
@@ -671,6 +682,12 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 				return fail(failTimeout, http.StatusGatewayTimeout, false, err)
 			}
 			return fail(failError, http.StatusBadGateway, false, err)
+		}
+		if h.tls {
+			if conn, err = st.upstreamHandshake(ctx, h, conn); err != nil {
+				// nginx counts a failed handshake as an "error".
+				return fail(failError, http.StatusBadGateway, false, err)
+			}
 		}
 		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, pc.resp.bufferSize), peer: p, created: ps.now()}
 	}

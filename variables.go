@@ -261,6 +261,7 @@ func init() {
 	registerUpstreamVariables(variables)
 	registerRealIPVariables(variables)
 	registerLogVariables(variables)
+	registerTLSVariables(variables)
 }
 
 func appendJoined(d []byte, vals []string, sep string) []byte {

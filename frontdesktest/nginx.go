@@ -6,6 +6,7 @@ package frontdesktest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -169,7 +170,12 @@ func Open(conf Config) (*Nginx, error) {
 		n.Close()
 		return nil, err
 	}
-	tr := &http.Transport{DialContext: n.dialListener, DisableCompression: true, ResponseHeaderTimeout: 30 * time.Second}
+	tr := &http.Transport{DialContext: n.dialListener, DisableCompression: true, ResponseHeaderTimeout: 30 * time.Second,
+		// https:// URLs reach the "ssl" listeners. The certificates are
+		// the configuration's, usually not trusted by the test, which
+		// is about the nginx layer, not about the PKI; h2 is used where
+		// the listener offers it, as browsers do.
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}
 	n.client = &http.Client{
 		Transport: tr,
 		// A test asserts nginx's redirects; it does not follow them.
@@ -232,8 +238,13 @@ func (n *Nginx) listen() error {
 				return err
 			}
 			li := &listener{listen: l.Addr, local: localAddr(l.Addr), addr: ln.Addr().String()}
-			li.srv = &http.Server{Handler: n.handler(li), ReadHeaderTimeout: 10 * time.Second}
+			li.srv = &http.Server{Handler: n.handler(li), ReadHeaderTimeout: 10 * time.Second, HTTP2: n.conf.HTTP2(l.Addr)}
 			n.listens = append(n.listens, li)
+			if tc := n.conf.TLS(l.Addr); tc != nil {
+				// "listen 443 ssl": the configuration's certificates,
+				// SNI and ALPN (h2 with "http2").
+				ln = tls.NewListener(ln, tc)
+			}
 			go li.srv.Serve(ln)
 		}
 	}
@@ -299,8 +310,14 @@ func (n *Nginx) Addr(listen string) string {
 	panic(fmt.Sprintf("frontdesktest: the configuration does not listen on %q", listen))
 }
 
-// URL is "http://" + [Nginx.Addr](listen).
-func (n *Nginx) URL(listen string) string { return "http://" + n.Addr(listen) }
+// URL is "http://" + [Nginx.Addr](listen), or "https://" for a listen
+// address with "ssl".
+func (n *Nginx) URL(listen string) string {
+	if li := n.find(listen); li != nil && n.conf.TLS(li.listen) != nil {
+		return "https://" + li.addr
+	}
+	return "http://" + n.Addr(listen)
+}
 
 func (n *Nginx) find(listen string) *listener {
 	port := listen

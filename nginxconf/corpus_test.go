@@ -35,13 +35,17 @@ var corpusEnv = map[string]struct {
 	// refused is what frontdesk does not implement yet; the README lists
 	// these with the issues that implement them.
 	refused []string
+	// certs are the deployment's certificate and key files ("cert key"),
+	// generated for the test: nginx -t reads them.
+	certs []string
 }{
 	"awesome-compose-nodejs-redis.conf": {
 		replace: map[string]string{"web1:5000": "127.0.0.1:5001", "web2:5000": "127.0.0.1:5002"},
 	},
 	"awesome-compose-react.conf": {},
 	"chatwoot.conf": {
-		refused: []string{"ssl_certificate:40", "ssl_certificate_key:41", "ssl_protocols:43", "ssl_ciphers:44", "ssl_prefer_server_ciphers:45", "ssl_dhparam:46"},
+		certs: []string{"etc/letsencrypt/live/chatwoot.domain.com/fullchain.pem etc/letsencrypt/live/chatwoot.domain.com/privkey.pem"},
+		stubs: []string{"etc/ssl/dhparam"},
 	},
 	"cookiecutter-django.conf": {},
 	"frappe-docker.conf": {
@@ -74,7 +78,8 @@ var corpusEnv = map[string]struct {
 		refused: []string{"sub_filter_once:73", "sub_filter_types:74", "sub_filter:77", "sub_filter:80", "sub_filter:83", "sub_filter:86", "sub_filter:89", "sub_filter:92", "sub_filter:95"},
 	},
 	"jitsi-meet.conf": {
-		refused: []string{"ssl_protocols:24", "ssl_prefer_server_ciphers:25", "ssl_ciphers:26", "ssl_certificate:30", "ssl_certificate_key:31", "ssi:36", "ssi_types:37"},
+		refused: []string{"ssi:36", "ssi_types:37"},
+		certs:   []string{"etc/jitsi/meet/jitsi-meet.example.com.crt etc/jitsi/meet/jitsi-meet.example.com.key"},
 	},
 }
 
@@ -107,6 +112,12 @@ func TestCorpusLoads(t *testing.T) {
 			fsys := stockFiles(t)
 			for _, stub := range env.stubs {
 				fsys[stub] = &fstest.MapFile{}
+			}
+			for _, pair := range env.certs {
+				certPath, keyPath, _ := strings.Cut(pair, " ")
+				certPEM, keyPEM := selfSigned(t, "corpus.test")
+				fsys[certPath] = &fstest.MapFile{Data: certPEM}
+				fsys[keyPath] = &fstest.MapFile{Data: keyPEM}
 			}
 			conf := "/etc/nginx/nginx.conf"
 			if env.main {

@@ -20,11 +20,13 @@ package nginxconf
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -61,6 +63,9 @@ type Config struct {
 	// accepts, in the order of the directives they are about; they never
 	// stop the load. See lint.go for what is checked.
 	Warnings []Warning
+
+	tls map[string]*tls.Config       // by listen address (TLS)
+	h2  map[string]*http.HTTP2Config // by listen address (HTTP/2)
 }
 
 // Position names a directive and where it was written.
@@ -86,6 +91,8 @@ type Server struct {
 type Listen struct {
 	Addr          string // host:port as nginx binds it
 	DefaultServer bool
+	SSL           bool // "ssl": served with [Config.TLS]
+	HTTP2         bool // "http2": h2 offered by ALPN on an ssl listener
 }
 
 // Error is a configuration nginx or frontdesk refuses, worded like nginx's
@@ -244,6 +251,8 @@ type scope struct {
 	// server holds options frontdesk has only at server level
 	// (merge_slashes), which nginx also accepts at http level.
 	server []frontdesk.Option
+	// ssl holds the ssl_* directives of the level (nginxconf/tls.go).
+	ssl []*Directive
 }
 
 // scoped is a directive of the http or a server level, with the name nginx
@@ -394,6 +403,7 @@ func (b *builder) endHTTP(h *httpState) {
 		s.finish(b, h.sc)
 		b.cfg.Servers = append(b.cfg.Servers, s.out)
 	}
+	b.buildTLS(h)
 	if len(b.errs) == 0 && len(b.refused) == 0 {
 		if len(h.servers) > 1 {
 			b.unknownVars = b.unknownAcrossServers()
@@ -545,6 +555,13 @@ func (b *builder) validate(s *serverState) {
 			continue
 		}
 		msg := ce.Err.Error()
+		if msg == noTrustedForVerify {
+			// nginx's own verdict, without a position (proxy_tls.go).
+			if !slices.ContainsFunc(b.errs, func(e error) bool { return e.Error() == msg }) {
+				b.errs = append(b.errs, &Error{Msg: msg})
+			}
+			continue
+		}
 		if isUnknownVariable(msg) {
 			if b.unknownVars != nil && !b.unknownVars[msg] {
 				// Declared in another server block.
@@ -675,6 +692,10 @@ func parseListen(args []string) (Listen, error) {
 		switch {
 		case a == "default_server" || a == "default":
 			l.DefaultServer = true
+		case a == "ssl":
+			l.SSL = true
+		case a == "http2":
+			l.HTTP2 = true
 		case !listenParams[name]:
 			return l, fmt.Errorf("invalid parameter \"%s\"", a)
 		}

@@ -282,7 +282,7 @@ var parityCases = []parityCase{
 
 	// Accepted by nginx, refused by frontdesk.
 	{name: "gzip", conf: h("gzip on;\ngzip_types text/css;")},
-	{name: "ssl server", conf: s("ssl_protocols TLSv1.2 TLSv1.3;\nssl_prefer_server_ciphers on;"), refused: []string{`"ssl_protocols" directive`, `"ssl_prefer_server_ciphers" directive`}},
+	{name: "ssl server", conf: s("ssl_protocols TLSv1.2 TLSv1.3;\nssl_prefer_server_ciphers on;")},
 	{name: "access rules", conf: l("allow 127.0.0.1;\ndeny all;")},
 	{name: "map", conf: h("map $http_upgrade $connection_upgrade {\n default upgrade;\n '' close;\n}")},
 	{name: "rewrite", conf: l("rewrite ^/old/(.*)$ /new/$1 permanent;")},
@@ -294,7 +294,11 @@ var parityCases = []parityCase{
 	{name: "stub_status", conf: s("location = /status {\n stub_status;\n}"), refused: []string{`"stub_status" directive`}},
 	{name: "limit_except", conf: l("limit_except GET {\n deny all;\n}")},
 	{name: "proxy_pass in limit_except", conf: l("limit_except GET {\n proxy_pass http://127.0.0.1;\n}"), refused: []string{`"proxy_pass" directive inside "limit_except"`}},
-	{name: "https upstream", conf: l("proxy_pass https://127.0.0.1;"), refused: []string{"https upstreams"}},
+	{name: "https upstream", conf: l("proxy_pass https://127.0.0.1;")},
+	{name: "http2 on is nginx 1.25.1 syntax", conf: s("listen 8443 ssl;\nhttp2 on;")},
+	{name: "listen ssl without a certificate", conf: s("listen 8443 ssl;")},
+	{name: "https upstream with variables", conf: l("proxy_pass https://127.0.0.1$request_uri;"), refused: []string{"https upstreams"}},
+	{name: "proxy_ssl_verify without CAs", conf: l("proxy_pass https://127.0.0.1;\nproxy_ssl_verify on;")},
 	{name: "auth_basic", conf: l("auth_basic \"closed\";\nauth_basic_user_file htpasswd;")},
 	{name: "location name with a space", conf: s("location \"/a b\" {}"), refused: []string{"location names with spaces"}},
 	{name: "regex alias without captures", conf: s("location ~ ^/img/(.*)$ {\n alias /srv/img/;\n}"), refused: []string{"must use captures"}},
