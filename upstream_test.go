@@ -76,12 +76,17 @@ func (b *restartable) start() bool {
 func TestFailoverUnderLoad(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	a, b := newRestartable(t, "a"), newRestartable(t, "b")
-	pool := Upstream("app", []Server{{Addr: a.addr}, {Addr: b.addr}}, Keepalive(8))
+	// max_fails=0: with nginx's default a single refused connection takes
+	// a server out for 10 s, and both could be out at once; this test is
+	// about failing over, not ejection (TestFailTimeoutStateMachine).
+	pool := Upstream("app", []Server{{Addr: a.addr, MaxFails: Unlimited}, {Addr: b.addr, MaxFails: Unlimited}}, Keepalive(8))
 	p := MustNew(pool, Location("/", ProxyPass("http://app"), ProxyHTTPVersion("1.1"), ProxySetHeader("Connection", "")), quiet)
 	front := httptest.NewServer(p)
 	client := &http.Client{Timeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	results := make(chan string, 8*50)
+	served := make(chan struct{})
+	var once sync.Once
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func() {
@@ -98,9 +103,18 @@ func TestFailoverUnderLoad(t *testing.T) {
 					results <- "body error: " + err.Error()
 					continue
 				}
+				if resp.StatusCode == http.StatusOK {
+					once.Do(func() { close(served) })
+				}
 				results <- fmt.Sprintf("%d %s", resp.StatusCode, body)
 			}
 		}()
+	}
+	// Start killing once the load is flowing.
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no request succeeded before the backends were killed")
 	}
 	for i := 0; i < 6; i++ {
 		victim := a
