@@ -533,13 +533,16 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 			// a try, as in nginx: the same server on a fresh connection.
 			res = st.tryPeer(h, ps, p, head, ub, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
 		}
-		// 403 and 404 pass to the next server without counting as a failure.
-		ps.free(t, p, res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.now())
+		// 403 and 404 pass to the next server without counting as a
+		// failure, and neither does a try cut short because the client
+		// left: nginx frees the peer as successful then.
+		clientGone := st.r.Context().Err() != nil
+		ps.free(t, p, !clientGone && res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.now())
 		cursor.tries--
 		if res.failure == failNone {
 			return
 		}
-		if st.r.Context().Err() != nil {
+		if clientGone {
 			// The client left: nginx logs 499 and sends nothing. Marking
 			// the status as sent keeps ServeHTTP from answering 200.
 			st.w.status, st.w.wroteHeader = 499, true

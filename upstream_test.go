@@ -1,6 +1,7 @@
 package frontdesk
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -264,4 +265,36 @@ func TestObserveCallbacksAllRun(t *testing.T) {
 		Observe(func(i RequestInfo) { got = append(got, fmt.Sprint("second ", i.Status())) }))
 	p.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 	assert.Equal(t, []string{"first /x", "second 204"}, got)
+}
+
+// A client that leaves while the upstream is still working is not the
+// upstream's failure: nginx frees the peer as successful (found by the
+// load harness, where wrk closing its connections took both peers out).
+func TestClientAbortIsNotAPeerFailure(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c // hold the request: never answer
+		}
+	}()
+	pool := Upstream("app", []Server{{Addr: ln.Addr().String()}, {Addr: "127.0.0.1:1", Down: true}})
+	p := MustNew(quiet, pool, Location("/", pool))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil).WithContext(ctx))
+	}()
+	c := <-accepted
+	defer c.Close()
+	cancel()
+	<-done
+	state, err := pool.State()
+	require.NoError(t, err)
+	assert.Zero(t, state[0].Fails)
+	assert.True(t, state[0].Available)
+	require.NoError(t, p.Close())
 }

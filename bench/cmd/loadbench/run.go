@@ -1,0 +1,714 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// clkTck is USER_HZ, the unit of utime and stime in /proc/PID/stat
+// (`getconf CLK_TCK`; 100 on every Linux architecture Go supports).
+const clkTck = 100
+
+type options struct {
+	rounds              int
+	duration, warmup    time.Duration
+	conns               int
+	idle                int
+	serverCPU, loadCPU  string
+	frontdesk, nginx    string
+	servers, loads      []string
+	keep                bool
+	wrk                 string
+	self                string
+	dir                 string
+	backendAddrs        []string
+	port                int
+	idleHold            time.Duration
+	skipLoad, skipIdle  bool
+	profileSeconds      int
+	profileDir, profile string
+}
+
+// workload is one wrk target.
+type workload struct{ name, path string }
+
+var workloads = []workload{
+	{"proxy-1K", "/proxy/1k"},
+	{"static-1K", "/static/1k"},
+	{"static-1M", "/static/1m"},
+}
+
+// server is one system under test.
+type server struct {
+	name string
+	// start returns the started process and the pid whose CPU time is the
+	// server's (nginx's worker, not its master).
+	start func(o *options) (*exec.Cmd, error)
+	nginx bool
+}
+
+var servers = []server{
+	{name: "binary", start: func(o *options) (*exec.Cmd, error) {
+		cmd := pinned(o.serverCPU, o.frontdesk, "-p", o.dir+"/", "-c", "conf/nginx.conf")
+		cmd.Env = append(os.Environ(), "FRONTDESK_ALLOW_ROOT=1")
+		return cmd, cmd.Start()
+	}},
+	// The binary served by Go's net/http instead of its own HTTP/1 loop
+	// (not in the default -servers list).
+	{name: "binary-nethttp", start: func(o *options) (*exec.Cmd, error) {
+		cmd := pinned(o.serverCPU, o.frontdesk, "-p", o.dir+"/", "-c", "conf/nginx.conf")
+		cmd.Env = append(os.Environ(), "FRONTDESK_ALLOW_ROOT=1", "FRONTDESK_SERVER=net/http")
+		return cmd, cmd.Start()
+	}},
+	{name: "library", start: func(o *options) (*exec.Cmd, error) {
+		cmd := pinned(o.serverCPU, o.self, "lib", "-addr", o.addr(), "-conf", filepath.Join(o.dir, "conf/nginx.conf"), "-prefix", o.dir+"/", "-error-log", filepath.Join(o.dir, "logs/library-error.log"))
+		return cmd, cmd.Start()
+	}},
+	{name: "nginx", nginx: true, start: func(o *options) (*exec.Cmd, error) {
+		cmd := pinned(o.serverCPU, o.nginx, "-p", o.dir+"/", "-c", "conf/nginx.conf")
+		return cmd, cmd.Start()
+	}},
+	{name: "httputil", start: func(o *options) (*exec.Cmd, error) {
+		cmd := pinned(o.serverCPU, o.self, "httputil", "-addr", o.addr(), "-backends", strings.Join(o.backendAddrs, ","), "-static", filepath.Join(o.dir, "html"))
+		return cmd, cmd.Start()
+	}},
+}
+
+func (o *options) addr() string { return "127.0.0.1:" + strconv.Itoa(o.port) }
+
+// procs records every process started, so that all are stopped on exit.
+var procs struct {
+	sync.Mutex
+	cmds []*exec.Cmd
+}
+
+func pinned(cpu, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command("taskset", append([]string{"-c", cpu, name}, args...)...)
+	cmd.Stderr = os.Stderr
+	// If this program dies, take the child with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	procs.Lock()
+	procs.cmds = append(procs.cmds, cmd)
+	procs.Unlock()
+	return cmd
+}
+
+// stop ends one started process: TERM (nginx's and frontdesk's fast
+// shutdown), then KILL after 5 s.
+func stop(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil || cmd.ProcessState != nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+func stopAll() {
+	procs.Lock()
+	cmds := slices.Clone(procs.cmds)
+	procs.Unlock()
+	for _, c := range cmds {
+		stop(c)
+	}
+}
+
+func run(args []string) error {
+	o := &options{}
+	fs := flag.NewFlagSet("loadbench", flag.ExitOnError)
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds; each round runs every server on every workload")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured wrk run per server, workload and round")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured wrk run before each measured one")
+	fs.IntVar(&o.conns, "c", 64, "wrk connections")
+	fs.IntVar(&o.idle, "idle", 10000, "idle keep-alive connections for the memory measurement (0: skip)")
+	fs.StringVar(&o.serverCPU, "server-cpu", "1", "core the server under test is pinned to")
+	fs.StringVar(&o.loadCPU, "load-cpu", "0", "core of wrk and the backends")
+	fs.StringVar(&o.frontdesk, "frontdesk", "", "frontdesk binary (required)")
+	fs.StringVar(&o.nginx, "nginx", "/usr/sbin/nginx", "nginx binary")
+	srv := fs.String("servers", "binary,library,nginx,httputil", "servers to measure (also: binary-nethttp, the binary on Go's net/http server)")
+	ld := fs.String("loads", "proxy-1K,static-1K,static-1M", "workloads")
+	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk binary")
+	fs.BoolVar(&o.keep, "keep", false, "keep the working directory")
+	fs.IntVar(&o.profileSeconds, "profile", 0, "after measuring, record a CPU profile of the binary and the library under proxy-1K load for this many seconds (perf for the binary, pprof for the library)")
+	fs.StringVar(&o.profileDir, "profile-dir", "profiles", "where -profile writes its files")
+	_ = fs.Parse(args)
+	o.servers = strings.Split(*srv, ",")
+	o.loads = strings.Split(*ld, ",")
+	if o.frontdesk == "" {
+		return errors.New("-frontdesk is required (go build -o /tmp/frontdesk ./cmd/frontdesk)")
+	}
+	var err error
+	if o.self, err = os.Executable(); err != nil {
+		return err
+	}
+	for _, p := range []*string{&o.frontdesk, &o.nginx} {
+		if *p, err = filepath.Abs(*p); err != nil {
+			return err
+		}
+	}
+
+	// Clean up on every exit path, including ^C.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		<-sigs
+		stopAll()
+		if o.dir != "" && !o.keep {
+			os.RemoveAll(o.dir)
+		}
+		os.Exit(130)
+	}()
+	defer stopAll()
+
+	if o.dir, err = os.MkdirTemp("", "loadbench"); err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintln(os.Stderr, "working directory:", o.dir)
+	} else {
+		defer os.RemoveAll(o.dir)
+	}
+	if err := os.Chmod(o.dir, 0o755); err != nil {
+		return err
+	}
+	if err := setup(o); err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	fmt.Printf("loadbench %s on %s (%s, %d cores); server on core %s, wrk -t1 -c%d and backends on core %s; %d rounds x %s (+%s warm-up)\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, cpuModel(), nproc(), o.serverCPU, o.conns, o.loadCPU, o.rounds, o.duration, o.warmup)
+	fmt.Printf("frontdesk -v: %s; nginx -v: %s\n", versionOf(o.frontdesk, "-v"), versionOf(o.nginx, "-v"))
+
+	results := map[string][]sample{} // server/workload -> rounds
+	for r := range o.rounds {
+		order := slices.Clone(o.servers)
+		k := r % len(order)
+		order = append(order[k:], order[:k]...)
+		for _, name := range order {
+			s, err := lookup(name)
+			if err != nil {
+				return err
+			}
+			cmd, pid, err := startServer(o, s)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			for _, wname := range o.loads {
+				w, err := lookupLoad(wname)
+				if err != nil {
+					stop(cmd)
+					return err
+				}
+				if o.warmup > 0 {
+					if _, err := runWrk(o, w, o.warmup); err != nil {
+						stop(cmd)
+						return fmt.Errorf("%s %s warm-up: %w", name, w.name, err)
+					}
+				}
+				before, err := cpuTicks(pid)
+				if err != nil {
+					stop(cmd)
+					return err
+				}
+				dialsBefore := o.upstreamDials()
+				res, err := runWrk(o, w, o.duration)
+				if err != nil {
+					stop(cmd)
+					return fmt.Errorf("%s %s: %w", name, w.name, err)
+				}
+				after, err := cpuTicks(pid)
+				if err != nil {
+					stop(cmd)
+					return err
+				}
+				res.dials = o.upstreamDials() - dialsBefore
+				res.cpuPerReq = time.Duration(float64(after-before) / clkTck * float64(time.Second) / float64(res.requests))
+				res.cpuUtil = float64(after-before) / clkTck / o.duration.Seconds()
+				key := name + "/" + w.name
+				results[key] = append(results[key], res)
+				fmt.Fprintf(os.Stderr, "round %d %-14s %-9s %9.0f req/s  p99 %8s  cpu/req %7s  core %3.0f%%  upstream dials %d%s\n",
+					r+1, name, w.name, res.rps, round(res.p99), round(res.cpuPerReq), 100*res.cpuUtil, res.dials, res.errText())
+			}
+			stop(cmd)
+		}
+	}
+	if o.rounds > 0 {
+		report(o, results)
+	}
+	if o.idle > 0 {
+		if err := idleMemory(o); err != nil {
+			return err
+		}
+	}
+	if o.profileSeconds > 0 {
+		if err := profile(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func lookup(name string) (server, error) {
+	for _, s := range servers {
+		if s.name == name {
+			return s, nil
+		}
+	}
+	return server{}, fmt.Errorf("unknown server %q", name)
+}
+
+func lookupLoad(name string) (workload, error) {
+	for _, w := range workloads {
+		if w.name == name {
+			return w, nil
+		}
+	}
+	return workload{}, fmt.Errorf("unknown workload %q", name)
+}
+
+// setup writes the static files, starts the backends and writes nginx.conf.
+func setup(o *options) error {
+	html := filepath.Join(o.dir, "html")
+	for _, d := range []string{html, filepath.Join(o.dir, "conf"), filepath.Join(o.dir, "logs")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	for name, size := range map[string]int{"1k": 1024, "1m": 1 << 20} {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = 'a' + byte(i%26)
+		}
+		if err := os.WriteFile(filepath.Join(html, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	for range 2 {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		cmd := pinned(o.loadCPU, o.self, "backend", "-addr", addr, "-size", "1024")
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		if err := waitHTTP("http://"+addr+"/", 10*time.Second); err != nil {
+			return fmt.Errorf("backend: %w", err)
+		}
+		o.backendAddrs = append(o.backendAddrs, addr)
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	o.port = port
+	conf := fmt.Sprintf(`# written by bench/cmd/loadbench: the same file for nginx and the frontdesk binary
+user root;
+worker_processes 1;
+daemon off;
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+worker_rlimit_nofile 19000;
+events {
+    worker_connections 16384;
+}
+http {
+    access_log off;
+    sendfile on;
+    upstream app {
+        # max_fails=0: frontdesk (at 19a7e94) counts a client that closes
+        # mid-request as a failure of the peer, so wrk's closing its
+        # connections at the end of each run would mark both peers down
+        # for fail_timeout (10 s) and turn the next run into 502s.
+        server %s max_fails=0;
+        server %s max_fails=0;
+        keepalive 64;
+    }
+    server {
+        listen %s;
+        location /static/ {
+            alias %s/;
+        }
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+`, o.backendAddrs[0], o.backendAddrs[1], o.addr(), html)
+	return os.WriteFile(filepath.Join(o.dir, "conf", "nginx.conf"), []byte(conf), 0o644)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startServer starts s, waits until it answers every workload, and
+// returns the pid to measure.
+func startServer(o *options, s server) (*exec.Cmd, int, error) {
+	cmd, err := s.start(o)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, w := range workloads {
+		if err := waitHTTP("http://"+o.addr()+w.path, 10*time.Second); err != nil {
+			stop(cmd)
+			return nil, 0, err
+		}
+	}
+	pid := cmd.Process.Pid
+	if s.nginx {
+		children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+		if err != nil {
+			stop(cmd)
+			return nil, 0, err
+		}
+		f := strings.Fields(string(children))
+		if len(f) != 1 {
+			stop(cmd)
+			return nil, 0, fmt.Errorf("nginx master %d has workers %q, want one", pid, f)
+		}
+		pid, _ = strconv.Atoi(f[0])
+	}
+	return cmd, pid, nil
+}
+
+func waitHTTP(url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	c := &http.Client{Timeout: time.Second}
+	for {
+		resp, err := c.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+			err = fmt.Errorf("GET %s: %s", url, resp.Status)
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// cpuTicks is utime+stime of pid, all threads, in clock ticks.
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	f := strings.Fields(s[i+1:])
+	// After the command come state (field 3) ... utime (14), stime (15).
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return u + st, nil
+}
+
+// sample is one measured wrk run.
+type sample struct {
+	rps       float64
+	p99       time.Duration
+	requests  int64
+	errors    string
+	cpuPerReq time.Duration
+	cpuUtil   float64
+	dials     int64 // connections opened to the backends during the run
+}
+
+func (s sample) errText() string {
+	if s.errors == "" {
+		return ""
+	}
+	return "  ERRORS: " + s.errors
+}
+
+var (
+	reRequests = regexp.MustCompile(`(\d+) requests in`)
+	reRPS      = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	reP99      = regexp.MustCompile(`\s99%\s+([\d.]+)(us|ms|s)`)
+	reErrors   = regexp.MustCompile(`(Socket errors:.*|Non-2xx or 3xx responses:.*)`)
+)
+
+func runWrk(o *options, w workload, d time.Duration) (sample, error) {
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	cmd := exec.Command("taskset", "-c", o.loadCPU, o.wrk, "-t1", "-c"+strconv.Itoa(o.conns), "-d"+strconv.Itoa(secs)+"s", "--latency", "http://"+o.addr()+w.path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return sample{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	text := string(out)
+	var s sample
+	m := reRequests.FindStringSubmatch(text)
+	r := reRPS.FindStringSubmatch(text)
+	p := reP99.FindStringSubmatch(text)
+	if m == nil || r == nil || p == nil {
+		return sample{}, fmt.Errorf("cannot read wrk output:\n%s", text)
+	}
+	s.requests, _ = strconv.ParseInt(m[1], 10, 64)
+	s.rps, _ = strconv.ParseFloat(r[1], 64)
+	v, _ := strconv.ParseFloat(p[1], 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[p[2]]
+	s.p99 = time.Duration(v * float64(unit))
+	if e := reErrors.FindAllString(text, -1); e != nil {
+		s.errors = strings.Join(e, "; ")
+	}
+	if s.requests == 0 {
+		return sample{}, fmt.Errorf("wrk completed no requests:\n%s", text)
+	}
+	return s, nil
+}
+
+func median[T int64 | float64 | time.Duration](v []T) T {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+type summary struct {
+	rps           float64
+	p99, cpu      time.Duration
+	cpuMin, cpuMx time.Duration
+	util          float64
+	dialsPerK     float64 // upstream connections opened per 1,000 requests
+	valid, rounds int     // rounds without errors, rounds run
+}
+
+// summarize takes the medians over the rounds wrk saw no errors in (a
+// run with 502s is cheaper per request and not comparable); when every
+// round had errors, over all of them.
+func summarize(ss []sample) summary {
+	ok := slices.DeleteFunc(slices.Clone(ss), func(s sample) bool { return s.errors != "" })
+	valid := len(ok)
+	if valid == 0 {
+		ok = ss
+	}
+	var rps, util, dials []float64
+	var p99, cpu []time.Duration
+	for _, s := range ok {
+		rps = append(rps, s.rps)
+		util = append(util, s.cpuUtil)
+		p99 = append(p99, s.p99)
+		cpu = append(cpu, s.cpuPerReq)
+		dials = append(dials, 1000*float64(s.dials)/float64(s.requests))
+	}
+	return summary{rps: median(rps), p99: median(p99), cpu: median(cpu), cpuMin: slices.Min(cpu), cpuMx: slices.Max(cpu), util: median(util), dialsPerK: median(dials), valid: valid, rounds: len(ss)}
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	case d >= 100*time.Microsecond:
+		return d.Round(time.Microsecond)
+	default:
+		return d.Round(100 * time.Nanosecond)
+	}
+}
+
+func report(o *options, results map[string][]sample) {
+	fmt.Printf("\nMedians of %d rounds (CPU/request range over rounds in brackets; server core = share of the server core used):\n\n", o.rounds)
+	fmt.Println("| server | workload | req/s | p99 | CPU/request (min–max) | server core | upstream dials /1k req | rounds without errors |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	sum := map[string]summary{}
+	for _, w := range o.loads {
+		for _, s := range o.servers {
+			ss := results[s+"/"+w]
+			if len(ss) == 0 {
+				continue
+			}
+			m := summarize(ss)
+			sum[s+"/"+w] = m
+			dials := "-"
+			if w == "proxy-1K" {
+				dials = fmt.Sprintf("%.1f", m.dialsPerK)
+			}
+			fmt.Printf("| %s | %s | %.0f | %s | %s (%s–%s) | %.0f%% | %s | %d/%d |\n", s, w, m.rps, round(m.p99), round(m.cpu), round(m.cpuMin), round(m.cpuMx), 100*m.util, dials, m.valid, m.rounds)
+		}
+	}
+	fmt.Println("\nRatios (issue 10 targets):")
+	fmt.Println()
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "target\tworkload\tmeasured\twant\tmet")
+	limits := map[string]float64{"proxy-1K": 1.25, "static-1K": 1.6, "static-1M": 1.0}
+	for _, w := range o.loads {
+		b, okb := sum["binary/"+w]
+		n, okn := sum["nginx/"+w]
+		if okb && okn {
+			r := float64(b.cpu) / float64(n.cpu)
+			fmt.Fprintf(tw, "binary CPU/req ÷ nginx\t%s\t%.2f (efficiency nginx/frontdesk %.2f)\t≤ %.2f\t%v\n", w, r, 1/r, limits[w], r <= limits[w])
+			fmt.Fprintf(tw, "binary p99 ÷ nginx p99\t%s\t%.2f (%s vs %s)\t≤ 1.00\t%v\n", w, float64(b.p99)/float64(n.p99), round(b.p99), round(n.p99), b.p99 <= n.p99)
+		}
+		l, okl := sum["library/"+w]
+		h, okh := sum["httputil/"+w]
+		if okl && okh {
+			r := float64(l.cpu) / float64(h.cpu)
+			want, met := "≤ 0.65", fmt.Sprint(r <= 0.65)
+			if w != "proxy-1K" {
+				want, met = "(no target)", "-"
+			}
+			fmt.Fprintf(tw, "library CPU/req ÷ httputil\t%s\t%.2f\t%s\t%s\n", w, r, want, met)
+		}
+	}
+	tw.Flush()
+}
+
+// idleMemory measures resident memory with o.idle idle keep-alive client
+// connections, binary vs nginx.
+func idleMemory(o *options) error {
+	fmt.Printf("\nResident memory with idle keep-alive client connections (one request each, then idle):\n\n")
+	fmt.Println("| server | idle connections | RSS before | RSS with connections | per connection |")
+	fmt.Println("|---|---|---|---|---|")
+	var deltas []float64
+	for _, name := range []string{"binary", "nginx"} {
+		s, _ := lookup(name)
+		cmd, pid, err := startServer(o, s)
+		if err != nil {
+			return err
+		}
+		before, err := rssKB(cmd.Process.Pid, pid)
+		if err != nil {
+			stop(cmd)
+			return err
+		}
+		idle := exec.Command("taskset", "-c", o.loadCPU, o.self, "idle", "-addr", o.addr(), "-n", strconv.Itoa(o.idle))
+		idle.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		idle.Stderr = os.Stderr
+		stdin, _ := idle.StdinPipe()
+		stdout, _ := idle.StdoutPipe()
+		procs.Lock()
+		procs.cmds = append(procs.cmds, idle)
+		procs.Unlock()
+		if err := idle.Start(); err != nil {
+			stop(cmd)
+			return err
+		}
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			stdin.Close()
+			stop(idle)
+			stop(cmd)
+			return fmt.Errorf("idle client: %v", err)
+		}
+		time.Sleep(2 * time.Second)
+		after, err := rssKB(cmd.Process.Pid, pid)
+		stdin.Close()
+		_ = idle.Wait()
+		stop(cmd)
+		if err != nil {
+			return err
+		}
+		var n int
+		fmt.Sscanf(line, "ready %d", &n)
+		note := ""
+		if n != o.idle {
+			note = " (" + strings.TrimSpace(line) + ")"
+		}
+		per := float64(after-before) / float64(max(n, 1))
+		fmt.Printf("| %s | %d%s | %.1f MiB | %.1f MiB | %.1f KiB |\n", name, n, note, float64(before)/1024, float64(after)/1024, per)
+		deltas = append(deltas, float64(after))
+	}
+	if len(deltas) == 2 {
+		fmt.Printf("\nbinary RSS ÷ nginx RSS with %d idle connections: %.2f (want ≤ 4)\n", o.idle, deltas[0]/deltas[1])
+	}
+	return nil
+}
+
+// rssKB is the resident memory of the server: for nginx, master plus
+// worker (pid != main); for the binary, its one process.
+func rssKB(main, pid int) (int64, error) {
+	total := int64(0)
+	for _, p := range slices.Compact([]int{main, pid}) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
+		if err != nil {
+			return 0, err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+				total += kb
+			}
+		}
+	}
+	return total, nil
+}
+
+// upstreamDials is the number of connections the backends have accepted.
+func (o *options) upstreamDials() int64 {
+	var n int64
+	c := &http.Client{Timeout: 5 * time.Second}
+	for _, a := range o.backendAddrs {
+		resp, err := c.Get("http://" + a + "/__accepted")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		v, _ := strconv.ParseInt(string(b), 10, 64)
+		n += v
+	}
+	return n
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return "unknown CPU"
+}
+
+func nproc() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "processor\t:")
+}
+
+func versionOf(bin, flag string) string {
+	out, _ := exec.Command(bin, flag).CombinedOutput()
+	return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+}
