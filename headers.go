@@ -8,6 +8,7 @@ package frontdesk
 import (
 	"compress/gzip"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -182,6 +183,24 @@ func (w *respWriter) Write(b []byte) (int, error) {
 	w.bytes += int64(n)
 	return n, err
 }
+
+// ReadFrom copies src to the client; without a compressor in the way it
+// hands src to the underlying writer, so net/http can use sendfile for a
+// file body as nginx does.
+func (w *respWriter) ReadFrom(src io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok && w.gz == nil {
+		n, err := rf.ReadFrom(src)
+		w.bytes += n
+		return n, err
+	}
+	return io.Copy(writerOnly{w}, src)
+}
+
+// writerOnly hides ReadFrom, so io.Copy falls back to Write.
+type writerOnly struct{ io.Writer }
 
 // Flush sends buffered data to the client, for streaming handlers.
 func (w *respWriter) Flush() {

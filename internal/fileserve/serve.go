@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -544,6 +545,18 @@ func copyRange(w io.Writer, body io.ReaderAt, off, n int64) {
 	}
 	if body == nil {
 		panic(http.ErrAbortHandler)
+	}
+	if f, ok := body.(*os.File); ok {
+		if rf, ok := w.(io.ReaderFrom); ok {
+			// A file handed to the connection goes out with sendfile.
+			if _, err := f.Seek(off, io.SeekStart); err != nil {
+				panic(http.ErrAbortHandler)
+			}
+			if written, err := rf.ReadFrom(io.LimitReader(f, n)); err != nil || written != n {
+				panic(http.ErrAbortHandler)
+			}
+			return
+		}
 	}
 	buf := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(buf)
