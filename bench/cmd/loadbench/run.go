@@ -340,10 +340,9 @@ http {
     access_log off;
     sendfile on;
     upstream app {
-        # max_fails=0: frontdesk (at 19a7e94) counts a client that closes
-        # mid-request as a failure of the peer, so wrk's closing its
-        # connections at the end of each run would mark both peers down
-        # for fail_timeout (10 s) and turn the next run into 502s.
+        # max_fails=0 keeps runs comparable with the first published
+        # table, measured while frontdesk still counted a client abort as
+        # a peer failure (fixed since).
         server %s max_fails=0;
         server %s max_fails=0;
         keepalive 64;
