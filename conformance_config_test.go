@@ -204,6 +204,7 @@ func TestConformanceConfigServerNames(t *testing.T) {
 					rawReq("http10-absolute-port", "GET http://NAMED.test:8080/abs HTTP/1.0\r\nHost: other\r\n\r\n"),
 					rawReq("http11-absolute", "GET http://nohost/abs HTTP/1.1\r\nHost: named.test\r\nConnection: close\r\n\r\n"),
 				},
+				hosts("/", "NOHOST:80"),
 			),
 		},
 		{
@@ -231,6 +232,7 @@ func TestConformanceConfigServerNames(t *testing.T) {
 				hosts("/", "first.test", "both.test", "other-port.test", "shared.test", "x.wild.test", "nobody.test",
 					"BOTH.test.", "shared.test:1"),
 				[]conformance.Request{rawReq("http10-no-host", "GET / HTTP/1.0\r\n\r\n")},
+				hosts("/", "FIRST.TEST"),
 			),
 		},
 		{
@@ -274,9 +276,17 @@ func TestConformanceConfigRewrite(t *testing.T) {
 					location /chain/ { rewrite ^/chain/(.*)$ /chain2/$1; rewrite ^/chain2/(.*)$ /target/$1-twice; }
 					location /nomatch/ { rewrite ^/zzz /target/never last; return 200 "no match uri=$uri\n"; }
 					location /target/ { return 200 "target uri=$uri args=$args after=$after\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-flags.test;
+					location / { if ($arg_x) { return 200 "other-flags.test x=$arg_x\n"; } return 200 "other-flags.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: get("/last/a", "/break/b", "/redirect/c", "/permanent/d?q=1", "/noflag/e", "/noflag-return/",
-				"/chain/f", "/nomatch/g", "/target/h", "/last/%41%20b"),
+			Requests: cat(
+				get("/last/a", "/break/b", "/redirect/c", "/permanent/d?q=1", "/noflag/e", "/noflag-return/",
+					"/chain/f", "/nomatch/g", "/target/h", "/last/%41%20b"),
+				hosts("/?x=1", "other-flags.test"),
+				hosts("/r/y", "other-flags.test"),
+			),
 		},
 		{
 			Name: "args",
@@ -291,9 +301,18 @@ func TestConformanceConfigRewrite(t *testing.T) {
 					location /cap { rewrite ^/cap/(\w+)/(\w+)$ /show?a=$1&b=$2 last; }
 					location /argcap { rewrite ^ /show?from=$arg_x last; }
 					location /show { return 200 "uri=$uri args=$args is_args=$is_args request_uri=$request_uri\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-args.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-args.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: get("/append?x=1", "/append", "/drop?x=1", "/both?x=1", "/both", "/both-drop?x=1",
-				"/redir-append?x=1&y=2", "/redir-drop?x=1", "/cap/one/two?z=3", "/argcap?x=v", "/show?direct=1"),
+			Requests: cat(
+				get("/append?x=1", "/append", "/drop?x=1", "/both?x=1", "/both", "/both-drop?x=1",
+					"/redir-append?x=1&y=2", "/redir-drop?x=1", "/cap/one/two?z=3", "/argcap?x=v", "/show?direct=1"),
+				hosts("/legacy/a?b=1", "other-args.test"),
+				hosts("/else", "other-args.test"),
+			),
 		},
 		{
 			Name: "redirect-to-scheme-and-urls",
@@ -331,9 +350,18 @@ func TestConformanceConfigRewrite(t *testing.T) {
 					location /noloop { rewrite ^ /done last; }
 					location /done { return 200 "done\n"; }
 					location /server-and-loc { rewrite ^ /server-and-loc last; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-cycle.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-cycle.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: get("/loop", "/ping", "/pong", "/count", "/countxxxxxxxx", "/countxxxxxxxxx", "/noloop", "/done",
-				"/server-and-loc?x=1", "/countx"),
+			Requests: cat(
+				get("/loop", "/ping", "/pong", "/count", "/countxxxxxxxx", "/countxxxxxxxxx", "/noloop", "/done",
+					"/server-and-loc?x=1", "/countx"),
+				hosts("/legacy/a?b=1", "other-cycle.test"),
+				hosts("/else", "other-cycle.test"),
+			),
 		},
 		{
 			Name: "server-level-vs-location-level",
@@ -360,6 +388,7 @@ func TestConformanceConfigRewrite(t *testing.T) {
 				hosts("/new/b?q=1", "s.test"),
 				hosts("/other", "s.test"),
 				hosts("/old/c?q=2", "t.test"),
+				hosts("/gone", "t.test"),
 			),
 		},
 		{
@@ -374,9 +403,17 @@ func TestConformanceConfigRewrite(t *testing.T) {
 					location /plain/ { proxy_pass http://{{BACKEND}}/base/; }
 					location /last/ { rewrite ^/last/(.*)$ /plain/$1 last; }
 					location /nomatch/ { rewrite ^/zzz /never break; proxy_pass http://{{BACKEND}}/base/; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-bwp.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: get("/nouri/a", "/nouri/a%20b?x=1", "/withuri/b", "/withuri/b?y=2", "/args/c?z=3", "/dropargs/d?z=4",
-				"/plain/e?k=v", "/last/f?k=v", "/nomatch/g", "/withuri/%2F"),
+			Requests: cat(
+				get("/nouri/a", "/nouri/a%20b?x=1", "/withuri/b", "/withuri/b?y=2", "/args/c?z=3", "/dropargs/d?z=4",
+					"/plain/e?k=v", "/last/f?k=v", "/nomatch/g", "/withuri/%2F"),
+				hosts("/x", "other-bwp.test"),
+				hosts("/gone", "other-bwp.test"),
+			),
 		},
 	})
 }
@@ -407,10 +444,18 @@ func TestConformanceConfigReturn(t *testing.T) {
 					location = /503-text { return 503 "busy\n"; }
 					location = /299 { return 299 "odd\n"; }
 					location = /302-text { return 302 "not a url"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-codes.test;
+					location / { if ($arg_x) { return 200 "other-codes.test x=$arg_x\n"; } return 200 "other-codes.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: append(get("/200", "/200-empty", "/201", "/204", "/301", "/301-abs", "/302", "/303", "/307", "/308",
-				"/url-only", "/url-var", "/403", "/404-text", "/410", "/444", "/500", "/503-text", "/299", "/302-text"),
-				conformance.Request{Name: "head-200", Method: "HEAD", Target: "/200"}),
+			Requests: cat(
+				append(get("/200", "/200-empty", "/201", "/204", "/301", "/301-abs", "/302", "/303", "/307", "/308",
+					"/url-only", "/url-var", "/403", "/404-text", "/410", "/444", "/500", "/503-text", "/299", "/302-text"),
+					conformance.Request{Name: "head-200", Method: "HEAD", Target: "/200"}),
+				hosts("/?x=1", "other-codes.test"),
+				hosts("/r/y", "other-codes.test"),
+			),
 		},
 		{
 			Name: "server-level-before-locations",
@@ -439,6 +484,7 @@ func TestConformanceConfigReturn(t *testing.T) {
 					{Name: "post-partial", Method: "POST", Target: "/a", Header: []string{"Host: partial.test"}, Body: "x"},
 					{Name: "post-maint", Method: "POST", Target: "/a", Header: []string{"Host: maint.test"}, Body: "x"},
 				},
+				hosts("/", "unknown.test"),
 			),
 		},
 		{
@@ -454,9 +500,17 @@ func TestConformanceConfigReturn(t *testing.T) {
 						return 200 "fallthrough $arg_code\n";
 					}
 					location /two { return 200 "two\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-inside.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: get("/?code=1", "/?code=2", "/?code=3", "/?code=4", "/?code=5", "/?code=6", "/", "/two",
-				"/x?code=2&y", "/?code=01"),
+			Requests: cat(
+				get("/?code=1", "/?code=2", "/?code=3", "/?code=4", "/?code=5", "/?code=6", "/", "/two",
+					"/x?code=2&y", "/?code=01"),
+				hosts("/x", "other-inside.test"),
+				hosts("/gone", "other-inside.test"),
+			),
 		},
 	})
 }
@@ -507,6 +561,7 @@ func TestConformanceConfigSet(t *testing.T) {
 				hosts("/s", "one.test", "two.test"),
 				hosts("/landed", "one.test"),
 				hosts("/x", "unknown.test", "TWO.TEST"),
+				hosts("/landed?x=1", "two.test"),
 			),
 		},
 	})
@@ -539,11 +594,19 @@ func TestConformanceConfigIf(t *testing.T) {
 					location /nrei { if ($arg_v !~* ^A) { return 200 "nrei\n"; } return 200 "not nrei\n"; }
 					location /eqvar { if ($arg_a = $arg_b) { return 200 "same\n"; } return 200 "differ\n"; }
 					location /named { if ($http_x_v ~ "^(?<major>\d+)\.(?<minor>\d+)") { return 200 "v $major $minor\n"; } return 200 "none\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-str.test;
+					location / { if ($arg_x) { return 200 "other-str.test x=$arg_x\n"; } return 200 "other-str.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: append(get("/eq?v=yes", "/eq?v=no", "/ne?v=yes", "/ne?v=no", "/re?v=a12", "/re?v=A12", "/rei?v=a7",
-				"/nre?v=abc", "/nre?v=xyz", "/nrei?v=ABC", "/nrei?v=q", "/eqvar?a=1&b=1", "/eqvar?a=1&b=2", "/eqvar"),
-				conformance.Request{Target: "/named", Header: []string{"X-V: 12.34.5"}},
-				conformance.Request{Name: "named-none", Target: "/named"}),
+			Requests: cat(
+				append(get("/eq?v=yes", "/eq?v=no", "/ne?v=yes", "/ne?v=no", "/re?v=a12", "/re?v=A12", "/rei?v=a7",
+					"/nre?v=abc", "/nre?v=xyz", "/nrei?v=ABC", "/nrei?v=q", "/eqvar?a=1&b=1", "/eqvar?a=1&b=2", "/eqvar"),
+					conformance.Request{Target: "/named", Header: []string{"X-V: 12.34.5"}},
+					conformance.Request{Name: "named-none", Target: "/named"}),
+				hosts("/?x=1", "other-str.test"),
+				hosts("/r/y", "other-str.test"),
+			),
 		},
 		{
 			Name:  "file-conditions",
@@ -565,10 +628,18 @@ func TestConformanceConfigIf(t *testing.T) {
 					location /ne/ { if (!-e $document_root/$arg_p) { return 200 "not exists\n"; } return 200 "exists\n"; }
 					location /nx/ { if (!-x $document_root/$arg_p) { return 200 "not x\n"; } return 200 "x\n"; }
 					location / { if (!-e $request_filename) { rewrite ^ /index.html break; } }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-file.test;
+					location / { if ($arg_x) { return 200 "other-file.test x=$arg_x\n"; } return 200 "other-file.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: get("/t/?p=file.txt", "/t/?p=dir", "/t/?p=missing", "/e/?p=dir", "/e/?p=nope", "/x/?p=script.sh",
-				"/x/?p=file.txt", "/x/?p=dir", "/nf/", "/nd/?p=dir", "/nd/?p=file.txt", "/ne/?p=file.txt", "/nx/?p=script.sh",
-				"/nx/?p=file.txt", "/file.txt", "/missing", "/dir/in.txt"),
+			Requests: cat(
+				get("/t/?p=file.txt", "/t/?p=dir", "/t/?p=missing", "/e/?p=dir", "/e/?p=nope", "/x/?p=script.sh",
+					"/x/?p=file.txt", "/x/?p=dir", "/nf/", "/nd/?p=dir", "/nd/?p=file.txt", "/ne/?p=file.txt", "/nx/?p=script.sh",
+					"/nx/?p=file.txt", "/file.txt", "/missing", "/dir/in.txt"),
+				hosts("/?x=1", "other-file.test"),
+				hosts("/r/y", "other-file.test"),
+			),
 		},
 		{
 			Name: "truthiness",
@@ -582,9 +653,17 @@ func TestConformanceConfigIf(t *testing.T) {
 					location /set0 { set $z 0; if ($z) { return 200 "true\n"; } return 200 "false zero\n"; }
 					location /setvar { set $z "$arg_a$arg_b"; if ($z) { return 200 "true $z\n"; } return 200 "false\n"; }
 					location /never { set $never_set 1; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-truth.test;
+					location / { if ($arg_x) { return 200 "other-truth.test x=$arg_x\n"; } return 200 "other-truth.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: get("/?v=1", "/?v=0", "/?v=", "/", "/?v=00", "/?v=false", "/?v=%30", "/unset", "/set0",
-				"/setvar?a=0", "/setvar?a=0&b=0", "/setvar"),
+			Requests: cat(
+				get("/?v=1", "/?v=0", "/?v=", "/", "/?v=00", "/?v=false", "/?v=%30", "/unset", "/set0",
+					"/setvar?a=0", "/setvar?a=0&b=0", "/setvar"),
+				hosts("/?x=1", "other-truth.test"),
+				hosts("/r/y", "other-truth.test"),
+			),
 		},
 		{
 			Name: "captures-used-later",
@@ -604,9 +683,17 @@ func TestConformanceConfigIf(t *testing.T) {
 						if ($arg_q ~ (x+)) { return 200 "in if $1\n"; }
 						return 200 "kept $1\n";
 					}
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-cap.test;
+					location / { if ($arg_x) { return 200 "other-cap.test x=$arg_x\n"; } return 200 "other-cap.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: get("/srv/news?id=12-34", "/srv/news", "/srv/news?id=x", "/loc/abc?q=xxx", "/loc/abc", "/keep/def",
-				"/keep/def?q=axxb", "/srv/", "/other", "/loc/a?q=yyy"),
+			Requests: cat(
+				get("/srv/news?id=12-34", "/srv/news", "/srv/news?id=x", "/loc/abc?q=xxx", "/loc/abc", "/keep/def",
+					"/keep/def?q=axxb", "/srv/", "/other", "/loc/a?q=yyy"),
+				hosts("/?x=1", "other-cap.test"),
+				hosts("/r/y", "other-cap.test"),
+			),
 		},
 		{
 			Name: "if-in-server",
@@ -633,6 +720,7 @@ func TestConformanceConfigIf(t *testing.T) {
 				hosts("/a?set=1&rw=1", "ifs.test"),
 				[]conformance.Request{{Name: "blocked", Target: "/", Header: []string{"Host: ifs.test", "X-Block: 1"}},
 					{Name: "block-zero", Target: "/", Header: []string{"Host: ifs.test", "X-Block: 0"}}},
+				hosts("/a?rw=1", "www.ifs.test"),
 			),
 		},
 		{
@@ -663,9 +751,17 @@ func TestConformanceConfigIf(t *testing.T) {
 						if ($arg_to) { proxy_pass http://{{BACKEND}}; }
 						set $after yes;
 					}
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-proxy.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: also(get("/p/?to=backend", "/p/a?to=base", "/p/", "/q/x", "/q/x?hdr=1", "/r/?to=1", "/r/x?to=1",
-				"/p/b?to=backend&z=1", "/q/y?hdr=0", "/r/"), "X-Outer", "X-In-If", "X-If"),
+			Requests: cat(
+				also(get("/p/?to=backend", "/p/a?to=base", "/p/", "/q/x", "/q/x?hdr=1", "/r/?to=1", "/r/x?to=1",
+					"/p/b?to=backend&z=1", "/q/y?hdr=0", "/r/"), "X-Outer", "X-In-If", "X-If"),
+				hosts("/x", "other-proxy.test"),
+				hosts("/gone", "other-proxy.test"),
+			),
 		},
 		{
 			Name:  "surprises",
@@ -694,10 +790,18 @@ func TestConformanceConfigIf(t *testing.T) {
 						return 200 "v=$v w=$w\n";
 					}
 					location /root/ { alias {{DIR}}/www/tf/; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-surprise.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: also(get("/two/?a=1", "/two/?b=1", "/two/?a=1&b=1", "/two/", "/two-content/?a=1",
-				"/tf/real.txt", "/tf/missing", "/tf/real.txt?x=1", "/tf/missing?x=1", "/after/", "/after/?x=1",
-				"/root/real.txt", "/two-content/?b=1"), "X-A", "X-B", "X-If", "X-W", "X-V"),
+			Requests: cat(
+				also(get("/two/?a=1", "/two/?b=1", "/two/?a=1&b=1", "/two/", "/two-content/?a=1",
+					"/tf/real.txt", "/tf/missing", "/tf/real.txt?x=1", "/tf/missing?x=1", "/after/", "/after/?x=1",
+					"/root/real.txt", "/two-content/?b=1"), "X-A", "X-B", "X-If", "X-W", "X-V"),
+				hosts("/x", "other-surprise.test"),
+				hosts("/gone", "other-surprise.test"),
+			),
 		},
 		{
 			Name:  "break-in-if",
@@ -713,9 +817,17 @@ func TestConformanceConfigIf(t *testing.T) {
 					}
 					location /brk { set $a 1; break; set $a 2; return 200 "never\n"; }
 					location /brk2 { if ($arg_q) { rewrite ^ /a.txt break; } rewrite ^ /b.txt break; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-brk.test;
+					location / { if ($arg_x) { return 200 "other-brk.test x=$arg_x\n"; } return 200 "other-brk.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: also(get("/a.txt", "/x", "/x?stop=1", "/a.txt?stop=1", "/brk", "/brk2", "/brk2?q=1", "/b.txt",
-				"/missing", "/missing?stop=1"), "X-S"),
+			Requests: cat(
+				also(get("/a.txt", "/x", "/x?stop=1", "/a.txt?stop=1", "/brk", "/brk2", "/brk2?q=1", "/b.txt",
+					"/missing", "/missing?stop=1"), "X-S"),
+				hosts("/?x=1", "other-brk.test"),
+				hosts("/r/y", "other-brk.test"),
+			),
 		},
 	})
 }
@@ -738,9 +850,18 @@ func TestConformanceConfigMap(t *testing.T) {
 				server { listen 127.0.0.1:{{PORT}};
 					location / { return 200 "exact=$exact nodefault=[$nodefault]\n"; }
 					location /uri { return 200 "uri capture after map: $exact $1\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-map.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-map.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: get("/?k=alpha", "/?k=ALPHA", "/?k=beta", "/?k=BETA", "/?k=with%20space", "/?k=num42", "/?k=NUM42",
-				"/?k=caseXyz", "/?k=CASEq", "/?k=~tilde", "/?k=one", "/?k=", "/", "/uri?k=num7"),
+			Requests: cat(
+				get("/?k=alpha", "/?k=ALPHA", "/?k=beta", "/?k=BETA", "/?k=with%20space", "/?k=num42", "/?k=NUM42",
+					"/?k=caseXyz", "/?k=CASEq", "/?k=~tilde", "/?k=one", "/?k=", "/", "/uri?k=num7"),
+				hosts("/legacy/a?b=1", "other-map.test"),
+				hosts("/else", "other-map.test"),
+			),
 		},
 		{
 			Name: "hostnames",
@@ -801,19 +922,27 @@ func TestConformanceConfigMap(t *testing.T) {
 					}
 					location /ret { return 302 $dest_path; }
 					location /text { return 200 "tier=$tier_backend_header\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-mapproxy.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: []conformance.Request{
-				{Target: "/proxy/x", Header: []string{"X-Tier: gold"}},
-				{Target: "/proxy/y", Header: []string{"X-Tier: silver"}},
-				{Target: "/proxy/z?dest=a", Header: []string{"X-Tier: GOLD"}},
-				{Target: "/proxy/w"},
-				{Target: "/ret?dest=a"},
-				{Target: "/ret?dest=b"},
-				{Target: "/ret"},
-				{Target: "/text", Header: []string{"X-Tier: bronze"}},
-				{Target: "/text", Header: []string{"X-Tier: iron"}},
-				{Target: "/text"},
-			},
+			Requests: cat(
+				[]conformance.Request{
+					{Target: "/proxy/x", Header: []string{"X-Tier: gold"}},
+					{Target: "/proxy/y", Header: []string{"X-Tier: silver"}},
+					{Target: "/proxy/z?dest=a", Header: []string{"X-Tier: GOLD"}},
+					{Target: "/proxy/w"},
+					{Target: "/ret?dest=a"},
+					{Target: "/ret?dest=b"},
+					{Target: "/ret"},
+					{Target: "/text", Header: []string{"X-Tier: bronze"}},
+					{Target: "/text", Header: []string{"X-Tier: iron"}},
+					{Target: "/text"},
+				},
+				hosts("/x", "other-mapproxy.test"),
+				hosts("/gone", "other-mapproxy.test"),
+			),
 		},
 		{
 			Name:    "websocket-upgrade-map",
@@ -828,19 +957,27 @@ func TestConformanceConfigMap(t *testing.T) {
 						proxy_pass http://{{BACKEND}};
 					}
 					location /show { return 200 "conn=$connection_upgrade upgrade=$http_upgrade\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-ws.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: []conformance.Request{
-				{Name: "no-upgrade", Target: "/ws/a"},
-				{Name: "upgrade", Target: "/ws/b", Header: []string{"Upgrade: websocket"}},
-				{Name: "upgrade-other", Target: "/ws/c", Header: []string{"Upgrade: h2c"}},
-				{Name: "show-none", Target: "/show"},
-				{Name: "show-ws", Target: "/show", Header: []string{"Upgrade: websocket", "Connection: upgrade"}},
-				{Name: "ws-11", Target: "/ws/d", HTTP11: true, Header: []string{"Upgrade: websocket", "Connection: close"}},
-				{Name: "post", Method: "POST", Target: "/ws/e", Body: "hello"},
-				{Name: "args", Target: "/ws/f?x=1"},
-				{Name: "show-empty", Target: "/show", Header: []string{"Upgrade: "}},
-				{Name: "root", Target: "/nothing"},
-			},
+			Requests: cat(
+				[]conformance.Request{
+					{Name: "no-upgrade", Target: "/ws/a"},
+					{Name: "upgrade", Target: "/ws/b", Header: []string{"Upgrade: websocket"}},
+					{Name: "upgrade-other", Target: "/ws/c", Header: []string{"Upgrade: h2c"}},
+					{Name: "show-none", Target: "/show"},
+					{Name: "show-ws", Target: "/show", Header: []string{"Upgrade: websocket", "Connection: upgrade"}},
+					{Name: "ws-11", Target: "/ws/d", HTTP11: true, Header: []string{"Upgrade: websocket", "Connection: close"}},
+					{Name: "post", Method: "POST", Target: "/ws/e", Body: "hello"},
+					{Name: "args", Target: "/ws/f?x=1"},
+					{Name: "show-empty", Target: "/show", Header: []string{"Upgrade: "}},
+					{Name: "root", Target: "/nothing"},
+				},
+				hosts("/x", "other-ws.test"),
+				hosts("/gone", "other-ws.test"),
+			),
 		},
 		{
 			Name: "map-chains-and-set",
@@ -852,10 +989,18 @@ func TestConformanceConfigMap(t *testing.T) {
 					location / { return 200 "lang=$lang greeting=$greeting combo=$combo\n"; }
 					location /set { set $lang_copy $lang; return 200 "copy=$lang_copy\n"; }
 					location /if { if ($lang = de) { return 200 "german\n"; } return 200 "not german $greeting\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-chain.test;
+					location / { if ($arg_x) { return 200 "other-chain.test x=$arg_x\n"; } return 200 "other-chain.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: append(get("/", "/?lang=de", "/?lang=fr-ca", "/?lang=xx", "/?lang=DE", "/set?lang=fr", "/if?lang=de",
-				"/if?lang=fr"), conformance.Request{Method: "POST", Target: "/?lang=de", Body: "b"},
-				conformance.Request{Method: "POST", Target: "/", Body: "b"}),
+			Requests: cat(
+				append(get("/", "/?lang=de", "/?lang=fr-ca", "/?lang=xx", "/?lang=DE", "/set?lang=fr", "/if?lang=de",
+					"/if?lang=fr"), conformance.Request{Method: "POST", Target: "/?lang=de", Body: "b"},
+					conformance.Request{Method: "POST", Target: "/", Body: "b"}),
+				hosts("/?x=1", "other-chain.test"),
+				hosts("/r/y", "other-chain.test"),
+			),
 		},
 	})
 }
@@ -923,9 +1068,18 @@ func TestConformanceConfigErrorPagesAndNamed(t *testing.T) {
 					location /second { return 200 "second uri=$uri args=$args\n"; }
 					location /self { try_files $uri @self; }
 					location @self { rewrite ^ /self last; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-named.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-named.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: get("/index.html", "/missing", "/missing?q=1", "/err", "/err-args?a=b", "/chain/x?k=v", "/self",
-				"/", "/404.html", "/a/b/c"),
+			Requests: cat(
+				get("/index.html", "/missing", "/missing?q=1", "/err", "/err-args?a=b", "/chain/x?k=v", "/self",
+					"/", "/404.html", "/a/b/c"),
+				hosts("/legacy/a?b=1", "other-named.test"),
+				hosts("/else", "other-named.test"),
+			),
 		},
 		{
 			Name:  "error-page-after-rewrite-and-if",
@@ -941,9 +1095,17 @@ func TestConformanceConfigErrorPagesAndNamed(t *testing.T) {
 					location @tea { return 200 "tea from $uri\n"; }
 					location /cycle { error_page 404 /cycle2; return 404; }
 					location /cycle2 { error_page 404 /cycle; return 404; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-ep.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: get("/missing", "/index.html?tea=1", "/index.html", "/r/x", "/rabc?x=1", "/cycle", "/cycle2",
-				"/missing?tea=1", "/handler", "/404.html"),
+			Requests: cat(
+				get("/missing", "/index.html?tea=1", "/index.html", "/r/x", "/rabc?x=1", "/cycle", "/cycle2",
+					"/missing?tea=1", "/handler", "/404.html"),
+				hosts("/x", "other-ep.test"),
+				hosts("/gone", "other-ep.test"),
+			),
 		},
 	})
 }
@@ -1048,9 +1210,17 @@ func TestConformanceConfigRealistic(t *testing.T) {
 						try_files $uri $uri/index.html =404;
 					}
 					location = /maintenance.html { internal; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-maint.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: get("/", "/?maint=1", "/about/", "/about/?maint=1", "/static/style.css?maint=0", "/maintenance.html",
-				"/maintenance.html?maint=1", "/missing", "/missing?maint=1", "/static/app.js"),
+			Requests: cat(
+				get("/", "/?maint=1", "/about/", "/about/?maint=1", "/static/style.css?maint=0", "/maintenance.html",
+					"/maintenance.html?maint=1", "/missing", "/missing?maint=1", "/static/app.js"),
+				hosts("/x", "other-maint.test"),
+				hosts("/gone", "other-maint.test"),
+			),
 		},
 		{
 			Name:  "front-controller",
@@ -1062,11 +1232,20 @@ func TestConformanceConfigRealistic(t *testing.T) {
 					location ~ \.php$ { return 200 "php uri=$uri args=$args file=$request_filename\n"; }
 					location ~* \.(js|css)$ { add_header X-Static yes; expires 1h; }
 					location ~ /\. { return 403; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-fc.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-fc.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: also(hosts("/", "app.test").add(at("app.test", "/pretty/url?a=1"), at("app.test", "/static/app.js"),
-				at("app.test", "/static/STYLE.CSS"), at("app.test", "/static/missing.js"), at("app.test", "/.env"),
-				at("app.test", "/x.php?y=2"), at("app.test", "/about/"), at("app.test", "/blog/2024/post.txt"),
-				at("app.test", "/static/style.css")), "X-Static"),
+			Requests: cat(
+				also(hosts("/", "app.test").add(at("app.test", "/pretty/url?a=1"), at("app.test", "/static/app.js"),
+					at("app.test", "/static/STYLE.CSS"), at("app.test", "/static/missing.js"), at("app.test", "/.env"),
+					at("app.test", "/x.php?y=2"), at("app.test", "/about/"), at("app.test", "/blog/2024/post.txt"),
+					at("app.test", "/static/style.css")), "X-Static"),
+				hosts("/legacy/a?b=1", "other-fc.test"),
+				hosts("/else", "other-fc.test"),
+			),
 		},
 		{
 			Name: "api-versioning",
@@ -1248,9 +1427,18 @@ func TestConformanceConfigPhases(t *testing.T) {
 					location /g { return 410; }
 					location @gone { return 200 "gone trail=$trail uri=$uri\n"; }
 					location /e { return 404; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-rerun.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-rerun.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: get("/page.txt", "/legacy/page.txt", "/guide/", "/nothing", "/legacy/nothing", "/g", "/e",
-				"/legacy/e", "/legacy/g?x=1", "/legacy/guide/"),
+			Requests: cat(
+				get("/page.txt", "/legacy/page.txt", "/guide/", "/nothing", "/legacy/nothing", "/g", "/e",
+					"/legacy/e", "/legacy/g?x=1", "/legacy/guide/"),
+				hosts("/legacy/a?b=1", "other-rerun.test"),
+				hosts("/else", "other-rerun.test"),
+			),
 		},
 		{
 			Name:  "regex-server-root-per-subdomain",
@@ -1298,9 +1486,18 @@ func TestConformanceConfigPhases(t *testing.T) {
 					location /red/ { rewrite ^/red/(.*)$ /show/$1?v=$1 redirect; }
 					location /lit/ { rewrite ^/lit/(.*)$ /show/%41$1%20x? redirect; }
 					location /show { return 200 "uri=$uri args=$args\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-esc.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-esc.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: get("/args/a%20b", "/args/a+b", "/args/plain", "/args/a%26b", "/path/a%3Fb", "/path/a+b?z=1",
-				"/red/a%20b", "/red/a+b?k=v", "/red/plain", "/red/%25", "/lit/y", "/lit/%3F"),
+			Requests: cat(
+				get("/args/a%20b", "/args/a+b", "/args/plain", "/args/a%26b", "/path/a%3Fb", "/path/a+b?z=1",
+					"/red/a%20b", "/red/a+b?k=v", "/red/plain", "/red/%25", "/lit/y", "/lit/%3F"),
+				hosts("/legacy/a?b=1", "other-esc.test"),
+				hosts("/else", "other-esc.test"),
+			),
 		},
 		{
 			Name:  "map-include-and-default-variables",
@@ -1339,11 +1536,18 @@ func TestConformanceConfigPhases(t *testing.T) {
 					location /target { return 200 "target a=$a\n"; }
 					location /ret { return 200 "first\n"; return 200 "second\n"; }
 					location /setret { set $x 1; return 200 "x=$x\n"; set $x 2; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-order.test;
+					location / { if ($arg_x) { return 200 "other-order.test x=$arg_x\n"; } return 200 "other-order.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
 			Requests: cat(hosts("/", "order.test"), hosts("/?stop=1", "order.test"), hosts("/r", "order.test"),
 				hosts("/r?stop=1", "order.test"), hosts("/ret", "order.test"), hosts("/setret", "order.test"),
 				hosts("/target", "order.test"), hosts("/x?stop=0", "order.test"), hosts("/r?stop=", "order.test"),
-				hosts("/", "else.test")),
+				hosts("/", "else.test"),
+				hosts("/?x=1", "other-order.test"),
+				hosts("/r/y", "other-order.test"),
+			),
 		},
 	})
 }
@@ -1363,9 +1567,18 @@ func TestConformanceConfigSetArgs(t *testing.T) {
 					location /c { set $args "new=1"; rewrite ^ /show last; }
 					location /d { set $args "d=1"; rewrite ^ /show? last; }
 					location /show { return 200 "show args=$args\n"; }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-setargs.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-setargs.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: get("/a", "/a?y=2", "/b?q=1", "/c?q=1", "/d?q=1", "/c", "/show?z=1", "/p/x?q=1", "/p/x",
-				"/pu/y?q=1", "/pe/z?q=1"),
+			Requests: cat(
+				get("/a", "/a?y=2", "/b?q=1", "/c?q=1", "/d?q=1", "/c", "/show?z=1", "/p/x?q=1", "/p/x",
+					"/pu/y?q=1", "/pe/z?q=1"),
+				hosts("/legacy/a?b=1", "other-setargs.test"),
+				hosts("/else", "other-setargs.test"),
+			),
 		},
 	})
 }
@@ -1422,19 +1635,27 @@ func TestConformanceConfigQuirks(t *testing.T) {
 						if ($uri ~* "^/img/(\d{2,4})/") { return 200 "year $1\n"; }
 						return 200 "image $uri\n";
 					}
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-method.test;
+					location / { if ($arg_x) { return 200 "other-method.test x=$arg_x\n"; } return 200 "other-method.test plain $uri\n"; }
+					location /r/ { rewrite ^/r/(.*)$ /$1 last; }
 				}`,
-			Requests: also([]conformance.Request{
-				{Method: "OPTIONS", Target: "/api/x"},
-				{Target: "/api/x"},
-				{Target: "/api/x", Header: []string{"X-Token: nope"}},
-				{Target: "/api/x?q=1", Header: []string{"X-Token: secret"}},
-				{Method: "POST", Target: "/api/y", Header: []string{"X-Token: secret"}, Body: "payload"},
-				{Target: "/img/2024/a.JPG"},
-				{Target: "/img/1/a.png"},
-				{Target: "/other/b.png"},
-				{Target: "/api/", Header: []string{"X-Token:"}},
-				{Method: "OPTIONS", Target: "/api/z", Header: []string{"X-Token: secret"}},
-			}, "Allow"),
+			Requests: cat(
+				also([]conformance.Request{
+					{Method: "OPTIONS", Target: "/api/x"},
+					{Target: "/api/x"},
+					{Target: "/api/x", Header: []string{"X-Token: nope"}},
+					{Target: "/api/x?q=1", Header: []string{"X-Token: secret"}},
+					{Method: "POST", Target: "/api/y", Header: []string{"X-Token: secret"}, Body: "payload"},
+					{Target: "/img/2024/a.JPG"},
+					{Target: "/img/1/a.png"},
+					{Target: "/other/b.png"},
+					{Target: "/api/", Header: []string{"X-Token:"}},
+					{Method: "OPTIONS", Target: "/api/z", Header: []string{"X-Token: secret"}},
+				}, "Allow"),
+				hosts("/?x=1", "other-method.test"),
+				hosts("/r/y", "other-method.test"),
+			),
 		},
 		{
 			Name: "rewrite-last-inside-if-and-internal",
@@ -1448,19 +1669,28 @@ func TestConformanceConfigQuirks(t *testing.T) {
 					location /m/ { return 200 "mobile $uri args=$args\n"; }
 					location /private { internal; return 200 "private reached $uri\n"; }
 					location /loop/ { if ($uri) { rewrite ^/loop/(.*)$ /loop/$1 last; } }
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-last.test;
+					rewrite ^/legacy/(.*)$ /modern/$1 last;
+					location /modern/ { return 200 "other-last.test modern $uri args=$args\n"; }
+					location / { return 404; }
 				}`,
-			Requests: []conformance.Request{
-				{Target: "/page"},
-				{Target: "/page?mobile=1"},
-				{Target: "/a/b?mobile=0"},
-				{Target: "/x", Header: []string{"X-Private: 1"}},
-				{Target: "/private"},
-				{Target: "/private", Header: []string{"X-Private: 1"}},
-				{Target: "/loop/x"},
-				{Target: "/m/direct?mobile=1"},
-				{Target: "/page?mobile=1", Header: []string{"X-Private: 1"}},
-				{Target: "/?mobile=yes"},
-			},
+			Requests: cat(
+				[]conformance.Request{
+					{Target: "/page"},
+					{Target: "/page?mobile=1"},
+					{Target: "/a/b?mobile=0"},
+					{Target: "/x", Header: []string{"X-Private: 1"}},
+					{Target: "/private"},
+					{Target: "/private", Header: []string{"X-Private: 1"}},
+					{Target: "/loop/x"},
+					{Target: "/m/direct?mobile=1"},
+					{Target: "/page?mobile=1", Header: []string{"X-Private: 1"}},
+					{Target: "/?mobile=yes"},
+				},
+				hosts("/legacy/a?b=1", "other-last.test"),
+				hosts("/else", "other-last.test"),
+			),
 		},
 		{
 			Name: "exact-beats-wildcard-across-servers",
@@ -1511,19 +1741,27 @@ func TestConformanceConfigIfContent(t *testing.T) {
 						alias {{DIR}}/alias/;
 						if ($arg_to) { rewrite ^/al/(.*)$ /al/$arg_to break; }
 					}
+				}
+				server { listen 127.0.0.1:{{PORT}}; server_name other-root.test;
+					location = /gone { return 410; }
+					location / { return 302 /gone; }
 				}`,
-			Requests: also([]conformance.Request{
-				{Target: "/page.txt"},
-				{Target: "/page.txt", Header: []string{"X-Alt: 1"}},
-				{Target: "/only.txt", Header: []string{"X-Alt: 1"}},
-				{Target: "/only.txt"},
-				{Target: "/page.txt?cache=1"},
-				{Target: "/page.txt?cache=1", Header: []string{"X-Alt: 1"}},
-				{Target: "/al/file.txt"},
-				{Target: "/al/file.txt?to=other.txt"},
-				{Target: "/al/missing"},
-				{Target: "/page.txt", Header: []string{"X-Alt: 0"}},
-			}, "X-Variant", "X-From-If"),
+			Requests: cat(
+				also([]conformance.Request{
+					{Target: "/page.txt"},
+					{Target: "/page.txt", Header: []string{"X-Alt: 1"}},
+					{Target: "/only.txt", Header: []string{"X-Alt: 1"}},
+					{Target: "/only.txt"},
+					{Target: "/page.txt?cache=1"},
+					{Target: "/page.txt?cache=1", Header: []string{"X-Alt: 1"}},
+					{Target: "/al/file.txt"},
+					{Target: "/al/file.txt?to=other.txt"},
+					{Target: "/al/missing"},
+					{Target: "/page.txt", Header: []string{"X-Alt: 0"}},
+				}, "X-Variant", "X-From-If"),
+				hosts("/x", "other-root.test"),
+				hosts("/gone", "other-root.test"),
+			),
 		},
 	})
 }
