@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/frontdesk-go/frontdesk/internal/conformance"
@@ -21,7 +22,16 @@ func TestConformanceHTTP2(t *testing.T) {
 		return &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}
 	}
 	cert := `ssl_certificate {{DIR}}/default.test.crt; ssl_certificate_key {{DIR}}/default.test.key;`
-	files := map[string]string{"site/index.html": "<h1>home</h1>\n", "site/a.txt": "text file\n"}
+	files := map[string]string{
+		"site/index.html":       "<h1>home</h1>\n",
+		"site/a.txt":            "text file\n",
+		"site/dir/index.html":   "<p>dir</p>\n",
+		"site/404.html":         "<p>custom not found</p>\n",
+		"site/try/x.txt":        "try x\n",
+		"site/try/fallback.txt": "fallback\n",
+		"site/long.txt":         strings.Repeat("a line of compressible text\n", 500),
+		"site/big.bin":          strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz\n", 9000),
+	}
 	for k, v := range p.files {
 		files[k] = v
 	}
@@ -55,6 +65,105 @@ func TestConformanceHTTP2(t *testing.T) {
 			},
 		},
 		{
+			Name: "static, errors, headers and rewrites",
+			Conf: `server { listen 127.0.0.1:{{PORT}} ssl http2; server_name h2.test; ` + cert + `
+				root {{DIR}}/site;
+				error_page 404 /404.html;
+				location = /404.html { internal; }
+				location = /forbidden { return 403; }
+				location = /teapot { return 418 "short and stout\n"; }
+				location = /gone { error_page 410 /404.html; return 410; }
+				location = /found { error_page 404 =200 /a.txt; return 404; }
+				location = /fivehundred { error_page 500 @named; return 500; }
+				location @named { return 200 "named $uri\n"; }
+				location = /temp { return 302 https://h2.test/there; }
+				location /hdr/ { add_header X-H2 "yes"; add_header X-Always "on" always; alias {{DIR}}/site/; }
+				location = /missing-hdr { add_header X-H2 "yes"; add_header X-Always "on" always; return 404 "no\n"; }
+				location /old/ { rewrite ^/old/(.*)$ /new/$1 permanent; }
+				location /tmp/ { rewrite ^/tmp/(.*)$ /new/$1 redirect; }
+				location /inner/ { rewrite ^/inner/(.*)$ /echo/$1 last; }
+				location /echo/ { return 200 "uri=$uri args=$args method=$request_method ru=$request_uri\n"; }
+				location /try/ { try_files $uri /try/fallback.txt; }
+				location = /cl { return 200 "cl=$content_length ct=$content_type ua=$http_user_agent\n"; }
+				location = /big.bin { expires 1h; }
+			}`,
+			Files: files,
+			Setup: setup(nil),
+			Requests: []conformance.Request{
+				{Name: "index.html", Target: "/index.html", TLS: h2()},
+				{Name: "directory redirect", Target: "/dir", Header: []string{"Host: h2.test"}, TLS: h2()},
+				{Name: "directory index", Target: "/dir/", TLS: h2()},
+				{Name: "custom 404", Target: "/nothing", TLS: h2()},
+				{Name: "HEAD custom 404", Method: "HEAD", Target: "/nothing", TLS: h2()},
+				{Name: "If-Modified-Since 304", Target: "/a.txt", Header: []string{"If-Modified-Since: " + pinnedDate}, TLS: h2()},
+				{Name: "If-None-Match 304", Target: "/a.txt", Header: []string{"If-None-Match: " + etagOf("text file\n")}, TLS: h2()},
+				{Name: "If-None-Match other", Target: "/a.txt", Header: []string{`If-None-Match: "nope"`}, TLS: h2()},
+				{Name: "suffix range", Target: "/a.txt", Header: []string{"Range: bytes=-4"}, TLS: h2()},
+				{Name: "open range", Target: "/a.txt", Header: []string{"Range: bytes=5-"}, TLS: h2()},
+				{Name: "unsatisfiable range", Target: "/a.txt", Header: []string{"Range: bytes=100-200"}, TLS: h2()},
+				{Name: "If-Range stale", Target: "/a.txt", Header: []string{"Range: bytes=0-3", `If-Range: "old"`}, TLS: h2()},
+				{Name: "large file", Target: "/big.bin", TLS: h2()},
+				{Name: "large file range", Target: "/big.bin", Header: []string{"Range: bytes=100000-100099"}, TLS: h2()},
+				{Name: "return 403", Target: "/forbidden", TLS: h2()},
+				{Name: "return 418 text", Target: "/teapot", TLS: h2()},
+				{Name: "error_page 410", Target: "/gone", TLS: h2()},
+				{Name: "error_page =200", Target: "/found", TLS: h2()},
+				{Name: "error_page named", Target: "/fivehundred", TLS: h2()},
+				{Name: "return 302 absolute", Target: "/temp", TLS: h2()},
+				{Name: "add_header 200", Target: "/hdr/a.txt", Compare: []string{"X-H2", "X-Always"}, TLS: h2()},
+				{Name: "add_header 404", Target: "/missing-hdr", Compare: []string{"X-H2", "X-Always"}, TLS: h2()},
+				{Name: "rewrite permanent", Target: "/old/p?q=1", Header: []string{"Host: h2.test"}, TLS: h2()},
+				{Name: "rewrite redirect", Target: "/tmp/p", Header: []string{"Host: h2.test"}, TLS: h2()},
+				{Name: "rewrite last", Target: "/inner/p?q=1", TLS: h2()},
+				{Name: "try_files hit", Target: "/try/x.txt", TLS: h2()},
+				{Name: "try_files fallback", Target: "/try/none", TLS: h2()},
+				{Name: "request variables", Target: "/cl", Header: []string{"User-Agent: h2-test"}, TLS: h2()},
+				{Name: "POST to static", Method: "POST", Target: "/a.txt", Body: "x=1", TLS: h2()},
+				{Name: "POST to return", Method: "POST", Target: "/cl", Body: "hello", Header: []string{"Content-Type: text/plain", "User-Agent: h2-test"}, TLS: h2()},
+			},
+		},
+		{
+			Name: "gzip",
+			Conf: `server { listen 127.0.0.1:{{PORT}} ssl http2; ` + cert + `
+				root {{DIR}}/site; gzip on; gzip_types text/plain; gzip_min_length 10; gzip_vary on; }`,
+			Files: files,
+			Setup: setup(nil),
+			Requests: []conformance.Request{
+				// Go's client asks for gzip and undoes it: the bodies and
+				// Vary agree, Content-Length is gone from both.
+				{Name: "gzip text", Target: "/long.txt", Compare: []string{"Vary"}, TLS: h2()},
+				{Name: "gzip html", Target: "/index.html", Compare: []string{"Vary"}, TLS: h2()},
+			},
+		},
+		{
+			Name: "proxy",
+			Conf: `server { listen 127.0.0.1:{{PORT}} ssl http2; server_name h2.test; ` + cert + `
+				location / { proxy_pass http://{{BACKEND}}; }
+				location /set/ { proxy_pass http://{{BACKEND}}/; proxy_set_header X-Proto $server_protocol; proxy_set_header Host up.test; } }`,
+			Backend: &conformance.Backend{},
+			Files:   p.files,
+			Requests: []conformance.Request{
+				{Name: "proxied default Host", Target: "/p?x=1", TLS: h2()},
+				{Name: "proxied set headers", Target: "/set/p", TLS: h2()},
+				{Name: "proxied large POST", Method: "POST", Target: "/post", Body: strings.Repeat("0123456789abcdef", 4096), TLS: h2()},
+				{Name: "proxied PUT", Method: "PUT", Target: "/put", Body: "put body", TLS: h2()},
+			},
+		},
+		{
+			Name: "servers by :authority and SNI",
+			Conf: `server { listen 127.0.0.1:{{PORT}} ssl http2 default_server; server_name a.test; ssl_certificate {{DIR}}/a.test.crt; ssl_certificate_key {{DIR}}/a.test.key;
+					location / { return 200 "a $host $ssl_server_name\n"; } }
+				server { listen 127.0.0.1:{{PORT}} ssl http2; server_name b.test; ssl_certificate {{DIR}}/b.test.crt; ssl_certificate_key {{DIR}}/b.test.key;
+					location / { return 200 "b $host $ssl_server_name\n"; } }`,
+			Files: p.files,
+			Requests: []conformance.Request{
+				{Name: "a by SNI and authority", Target: "/", Header: []string{"Host: a.test"}, TLS: sniH2("a.test")},
+				{Name: "b by SNI and authority", Target: "/", Header: []string{"Host: b.test"}, TLS: sniH2("b.test")},
+				{Name: "no SNI, authority b", Target: "/", Header: []string{"Host: b.test"}, TLS: h2()},
+				{Name: "unknown authority", Target: "/", Header: []string{"Host: c.test"}, TLS: sniH2("c.test")},
+			},
+		},
+		{
 			Name:     "SETTINGS_MAX_CONCURRENT_STREAMS default",
 			Conf:     `server { listen 127.0.0.1:{{PORT}} ssl http2; ` + cert + ` location / { return 200; } }`,
 			Files:    p.files,
@@ -63,6 +172,12 @@ func TestConformanceHTTP2(t *testing.T) {
 		{
 			Name:     "http2_max_concurrent_streams",
 			Conf:     `server { listen 127.0.0.1:{{PORT}} ssl http2; ` + cert + ` http2_max_concurrent_streams 7; location / { return 200; } }`,
+			Files:    p.files,
+			Requests: []conformance.Request{{Name: "settings", Exchange: h2Settings}},
+		},
+		{
+			Name:     "http2_max_concurrent_streams 1 in http",
+			Conf:     `http2_max_concurrent_streams 1; server { listen 127.0.0.1:{{PORT}} ssl http2; ` + cert + ` location / { return 200; } }`,
 			Files:    p.files,
 			Requests: []conformance.Request{{Name: "settings", Exchange: h2Settings}},
 		},
@@ -77,6 +192,11 @@ func TestConformanceHTTP2(t *testing.T) {
 		},
 	}
 	conformance.Run(t, cases)
+}
+
+// sniH2 is an h2 client configuration sending the SNI name.
+func sniH2(name string) *tls.Config {
+	return &tls.Config{InsecureSkipVerify: true, ServerName: name, NextProtos: []string{"h2", "http/1.1"}}
 }
 
 // h2Settings opens an h2 connection and reports the server's
