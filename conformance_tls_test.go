@@ -299,6 +299,46 @@ func TestConformanceTLSClients(t *testing.T) {
 			},
 		},
 		{
+			// nginx 1.15.9+ loads certificates named with variables
+			// during the handshake; a missing file fails it.
+			Name: "ssl_certificate with ssl_server_name variable",
+			Conf: `server { listen 127.0.0.1:{{PORT}} ssl; server_name a.test b.test c.test;
+					ssl_certificate {{DIR}}/$ssl_server_name.crt; ssl_certificate_key {{DIR}}/${ssl_server_name}.key;
+					location / { ` + tlsVars + ` } }
+				server { listen 127.0.0.1:{{PORT}} ssl; server_name default.test; ` + cert("default.test") + ` location / { ` + tlsVars + ` } }`,
+			Files: p.files,
+			Requests: []conformance.Request{
+				{Name: "a", Target: "/", Header: []string{"Host: a.test"}, TLS: tlsc("a.test", v13)},
+				{Name: "b (ECDSA)", Target: "/", Header: []string{"Host: b.test"}, TLS: tlsc("b.test", v13)},
+				{Name: "a tls12", Target: "/", Header: []string{"Host: a.test"}, TLS: tlsc("a.test", v12)},
+				{Name: "b tls12", Target: "/", Header: []string{"Host: b.test"}, TLS: tlsc("b.test", v12)},
+				{Name: "b tls12 RSA suite only fails", Target: "/", Header: []string{"Host: b.test"}, TLS: tlsc("b.test", v12, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)},
+				{Name: "known server, no file: handshake fails", Target: "/", Header: []string{"Host: c.test"}, TLS: tlsc("c.test", v13)},
+				{Name: "unknown name, no file: handshake fails", Target: "/", Header: []string{"Host: nowhere.test"}, TLS: tlsc("nowhere.test", v13)},
+				{Name: "no SNI: handshake fails", Target: "/", TLS: tlsc("", v13)},
+				{Name: "static certificate beside", Target: "/", Header: []string{"Host: default.test"}, TLS: tlsc("default.test", v13)},
+				{Name: "static certificate beside tls12", Target: "/", Header: []string{"Host: default.test"}, TLS: tlsc("default.test", v12)},
+			},
+		},
+		{
+			Name: "ssl_certificate with variables, static default server",
+			Conf: `server { listen 127.0.0.1:{{PORT}} ssl default_server; server_name default.test; ` + cert("default.test") + ` location / { ` + tlsVars + ` } }
+				server { listen 127.0.0.1:{{PORT}} ssl; server_name a.test *.wild.test;
+					ssl_certificate {{DIR}}/$ssl_server_name.crt; ssl_certificate_key {{DIR}}/$ssl_server_name.key;
+					location / { ` + tlsVars + ` } }
+				server { listen 127.0.0.1:{{PORT}} ssl; server_name b.test;
+					ssl_certificate {{DIR}}/$server_name.crt; ssl_certificate_key {{DIR}}/$server_name.key;
+					location / { ` + tlsVars + ` } }`,
+			Files: p.files,
+			Requests: []conformance.Request{
+				{Name: "a", Target: "/", Header: []string{"Host: a.test"}, TLS: tlsc("a.test", v13)},
+				{Name: "wildcard server, no file", Target: "/", Header: []string{"Host: x.wild.test"}, TLS: tlsc("x.wild.test", v13)},
+				{Name: "$server_name", Target: "/", Header: []string{"Host: b.test"}, TLS: tlsc("b.test", v13)},
+				{Name: "unknown name: static default", Target: "/", Header: []string{"Host: nowhere.test"}, TLS: tlsc("nowhere.test", v13)},
+				{Name: "no SNI: static default", Target: "/", TLS: tlsc("", v12)},
+			},
+		},
+		{
 			Name: "RSA and ECDSA certificates",
 			Conf: `server { listen 127.0.0.1:{{PORT}} ssl; ` + cert("dual-rsa") + " " + cert("dual-ecdsa") + `
 				location / { ` + tlsVars + ` } }`,

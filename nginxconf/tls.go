@@ -70,7 +70,8 @@ func structSSL(_ *builder, f *frame, d *Directive) {
 type serverTLS struct {
 	srv          *serverState
 	conf         *tls.Config
-	preferServer bool // ssl_prefer_server_ciphers
+	preferServer bool        // ssl_prefer_server_ciphers
+	certs        *certLoader // certificates named with variables
 }
 
 // TLS is the configuration to serve the listen address addr (as in
@@ -108,7 +109,7 @@ func (b *builder) buildTLS(h *httpState) {
 		vals := sslValues(h.sc, s.sc)
 		st := &serverTLS{srv: s}
 		if len(vals["ssl_certificate"]) > 0 || ssl {
-			conf, verify, err := b.serverTLSConfig(s, vals)
+			conf, loader, verify, err := b.serverTLSConfig(s, vals)
 			if e := (*Error)(nil); errors.As(err, &e) && e.NotImplemented {
 				b.refused = append(b.refused, e)
 				continue
@@ -116,7 +117,7 @@ func (b *builder) buildTLS(h *httpState) {
 				b.errs = append(b.errs, err)
 				continue
 			}
-			st.conf = conf
+			st.conf, st.certs = conf, loader
 			if ds := vals["ssl_prefer_server_ciphers"]; len(ds) > 0 {
 				st.preferServer = strings.EqualFold(ds[0].Args[0], "on")
 			}
@@ -205,8 +206,10 @@ func sniConfig(def *serverTLS, srvs []*serverTLS, h2 bool) *tls.Config {
 	}
 	base := withProtos(def.conf)
 	prefer := map[*tls.Config]bool{}
+	loaders := map[*tls.Config]*certLoader{}
 	for st, c := range confs {
 		prefer[c] = st.preferServer
+		loaders[c] = st.certs
 	}
 	base.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		c := confs[def]
@@ -215,7 +218,22 @@ func sniConfig(def *serverTLS, srvs []*serverTLS, h2 bool) *tls.Config {
 				c = confs[st]
 			}
 		}
-		return chooseSuite(c, hello, prefer[c]), nil
+		certs := c.Certificates
+		if l := loaders[c]; l != nil {
+			// Loaded here to fail the handshake as nginx does when
+			// the files are missing, and for the key types
+			// chooseSuite needs; GetCertificate then finds them in
+			// the loader's cache.
+			loaded, err := l.certificates(hello)
+			if err != nil {
+				return nil, err
+			}
+			certs = nil
+			for _, p := range loaded {
+				certs = append(certs, *p)
+			}
+		}
+		return chooseSuite(c, hello, prefer[c], certs), nil
 	}
 	return base
 }
@@ -225,13 +243,13 @@ func sniConfig(def *serverTLS, srvs []*serverTLS, h2 bool) *tls.Config {
 // ssl_prefer_server_ciphers on. crypto/tls ignores both orders and picks
 // by its own (hardware-dependent) preference, which would make
 // $ssl_cipher differ from nginx's. TLS 1.3 suites are not narrowed.
-func chooseSuite(c *tls.Config, hello *tls.ClientHelloInfo, preferServer bool) *tls.Config {
+func chooseSuite(c *tls.Config, hello *tls.ClientHelloInfo, preferServer bool, certs []tls.Certificate) *tls.Config {
 	allowed := c.CipherSuites
 	if allowed == nil {
 		allowed = defaultSuites
 	}
 	hasRSA, hasECDSA := false, false
-	for _, cert := range c.Certificates {
+	for _, cert := range certs {
 		switch cert.PrivateKey.(type) {
 		case *rsa.PrivateKey:
 			hasRSA = true
@@ -321,35 +339,40 @@ func errAt(d *Directive, format string, args ...any) error {
 }
 
 // serverTLSConfig builds one server block's configuration.
-func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*tls.Config, frontdesk.Option, error) {
+func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*tls.Config, *certLoader, frontdesk.Option, error) {
 	certs, keys := v["ssl_certificate"], v["ssl_certificate_key"]
 	if len(certs) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	// nginx 1.22's default is "TLSv1 TLSv1.1 TLSv1.2" (TLSv1.3 joined
 	// the default in 1.23.4); OpenSSL 3 refuses TLSv1 and TLSv1.1 at
 	// Debian's security level, so TLS 1.2 alone is what clients get.
 	c := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12}
+	loader, err := b.certLoader(s, certs, keys)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if loader != nil {
+		// Loaded per handshake (see tls_dyncert.go).
+		c.GetCertificate = loader.getCertificate
+		certs = nil
+	}
 	for i, cd := range certs {
-		if strings.Contains(cd.Args[0], "$") {
-			// nginx 1.22 loads such certificates per handshake.
-			return nil, nil, &Error{File: cd.File, Line: cd.Line, NotImplemented: true, Msg: `variables in "ssl_certificate" are not implemented by frontdesk`}
-		}
 		if i >= len(keys) {
-			return nil, nil, &Error{Msg: fmt.Sprintf(`no "ssl_certificate_key" is defined for certificate "%s"`, cd.Args[0])}
+			return nil, nil, nil, &Error{Msg: fmt.Sprintf(`no "ssl_certificate_key" is defined for certificate "%s"`, cd.Args[0])}
 		}
 		kd := keys[i]
 		certPEM, err := b.readFile(cd, cd.Args[0])
 		if err != nil {
-			return nil, nil, errAt(cd, `cannot load certificate "%s": %v`, cd.Args[0], err)
+			return nil, nil, nil, errAt(cd, `cannot load certificate "%s": %v`, cd.Args[0], err)
 		}
 		keyPEM, err := b.readFile(kd, kd.Args[0])
 		if err != nil {
-			return nil, nil, errAt(kd, `cannot load certificate key "%s": %v`, kd.Args[0], err)
+			return nil, nil, nil, errAt(kd, `cannot load certificate key "%s": %v`, kd.Args[0], err)
 		}
 		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
-			return nil, nil, errAt(cd, `cannot load certificate "%s": %v`, cd.Args[0], err)
+			return nil, nil, nil, errAt(cd, `cannot load certificate "%s": %v`, cd.Args[0], err)
 		}
 		// Several certificates (RSA and ECDSA) are chosen by crypto/tls
 		// from what the client supports, as OpenSSL does.
@@ -380,7 +403,7 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 			}
 		}
 		if c.MaxVersion == 0 {
-			return nil, nil, errAt(ds[0], "no protocols available")
+			return nil, nil, nil, errAt(ds[0], "no protocols available")
 		}
 	}
 	cipherStr := "HIGH:!aNULL:!MD5"
@@ -388,7 +411,7 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 		cipherStr = ds[0].Args[0]
 		suites, dropped, err := ParseOpenSSLCiphers(cipherStr)
 		if err != nil {
-			return nil, nil, errAt(ds[0], `SSL_CTX_set_cipher_list("%s") failed: %v`, cipherStr, err)
+			return nil, nil, nil, errAt(ds[0], `SSL_CTX_set_cipher_list("%s") failed: %v`, cipherStr, err)
 		}
 		if len(dropped) > 0 {
 			b.cfg.Warnings = append(b.cfg.Warnings, Warning{File: ds[0].File, Line: ds[0].Line, Directive: ds[0].Name,
@@ -401,7 +424,7 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 		// Read only to fail as nginx does on a missing file: crypto/tls
 		// has no finite-field Diffie-Hellman to use it for.
 		if _, err := b.readFile(ds[0], ds[0].Args[0]); err != nil {
-			return nil, nil, errAt(ds[0], `BIO_new_file("%s") failed: %v`, ds[0].Args[0], err)
+			return nil, nil, nil, errAt(ds[0], `BIO_new_file("%s") failed: %v`, ds[0].Args[0], err)
 		}
 	}
 	if ds := v["ssl_session_tickets"]; len(ds) > 0 && strings.EqualFold(ds[0].Args[0], "off") {
@@ -414,13 +437,13 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 		if cd := v["ssl_client_certificate"]; len(cd) > 0 {
 			pem, err := b.readFile(cd[0], cd[0].Args[0])
 			if err != nil {
-				return nil, nil, errAt(cd[0], `SSL_CTX_load_verify_locations("%s") failed: %v`, cd[0].Args[0], err)
+				return nil, nil, nil, errAt(cd[0], `SSL_CTX_load_verify_locations("%s") failed: %v`, cd[0].Args[0], err)
 			}
 			roots = x509.NewCertPool()
 			roots.AppendCertsFromPEM(pem)
 			// nginx sends these names as the acceptable CAs.
 		} else if mode != "optional_no_ca" {
-			return nil, nil, &Error{Msg: fmt.Sprintf(`no ssl_client_certificate for ssl_verify_client`)}
+			return nil, nil, nil, &Error{Msg: fmt.Sprintf(`no ssl_client_certificate for ssl_verify_client`)}
 		}
 		depth := 1
 		if dd := v["ssl_verify_depth"]; len(dd) > 0 {
@@ -436,7 +459,7 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 		c.ClientCAs = roots
 		verify = frontdesk.SSLVerifyClient(mode, roots, depth)
 	}
-	return c, verify, nil
+	return c, loader, verify, nil
 }
 
 // TLS to upstreams: the proxy_ssl_* directives map onto frontdesk's

@@ -81,7 +81,8 @@ func TestLoadTLS(t *testing.T) {
 		{`server { listen 8443 ssl; }`, `no "ssl_certificate" is defined for the "listen ... ssl" directive`},
 		{`server { listen 8443 ssl; ssl_certificate missing.crt; ssl_certificate_key a.key; }`, `cannot load certificate "missing.crt"`},
 		{`server { listen 8443 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; ssl_ciphers DHE-RSA-AES128-SHA; }`, `no cipher match`},
-		{`server { listen 8443 ssl; ssl_certificate $ssl_server_name.crt; ssl_certificate_key a.key; }`, `variables in "ssl_certificate"`},
+		{`server { listen 8443 ssl; ssl_certificate $ssl_server_name.crt; ssl_certificate_key $foo.key; }`, `the "$foo" variable in "ssl_certificate"`},
+		{`server { listen 8443 ssl; ssl_certificate $ssl_server_name.crt; }`, `no "ssl_certificate_key" is defined`},
 		{`server { listen 8443 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; ssl_verify_client on; }`, `no ssl_client_certificate`},
 	} {
 		_, err := load(tc.conf)
