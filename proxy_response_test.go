@@ -187,6 +187,27 @@ func closedPort(t *testing.T) string {
 	return addr
 }
 
+// oneConnUpstream is a loopback upstream that accepts one connection and
+// runs serve on it; the test's cleanup closes it and waits for serve.
+func oneConnUpstream(t *testing.T, serve func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var conns sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); conns.Wait() })
+	conns.Add(1)
+	go func() {
+		defer conns.Done()
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		serve(c)
+	}()
+	return ln.Addr().String()
+}
+
 func listenProxy(t *testing.T, p *Proxy) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -258,24 +279,13 @@ func TestUpstreamAttemptReports(t *testing.T) {
 
 func TestUpstreamTimeoutIs504(t *testing.T) {
 	// A listener that accepts and never answers: the read times out.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var conns sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); conns.Wait() })
-	conns.Add(1)
-	go func() {
-		defer conns.Done()
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	addr := oneConnUpstream(t, func(c net.Conn) {
 		_, _ = io.Copy(io.Discard, c) // until the proxy gives up
-	}()
+	})
 	got := make(chan UpstreamAttempt, 1)
 	p, err := New(Logger(slog.New(slog.DiscardHandler)),
 		OnUpstreamAttempt(func(a UpstreamAttempt) { got <- a }),
-		Location("/", ProxyPass("http://"+ln.Addr().String()), ProxyReadTimeout(100*time.Millisecond)))
+		Location("/", ProxyPass("http://"+addr), ProxyReadTimeout(100*time.Millisecond)))
 	require.NoError(t, err)
 	resp, err := http.Get("http://" + listenProxy(t, p) + "/")
 	require.NoError(t, err)
@@ -291,18 +301,7 @@ func TestUpstreamTimeoutIs504(t *testing.T) {
 func TestClientGoneIs499(t *testing.T) {
 	received := make(chan struct{})
 	upstreamClosed := make(chan struct{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var conns sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); conns.Wait() })
-	conns.Add(1)
-	go func() {
-		defer conns.Done()
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	addr := oneConnUpstream(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		if _, err := http.ReadRequest(br); err != nil {
 			return
@@ -310,13 +309,13 @@ func TestClientGoneIs499(t *testing.T) {
 		close(received)
 		_, _ = io.Copy(io.Discard, br) // until the proxy closes
 		close(upstreamClosed)
-	}()
+	})
 	observed := make(chan int, 1)
 	attempt := make(chan UpstreamAttempt, 1)
 	p, err := New(Logger(slog.New(slog.DiscardHandler)),
 		Observe(func(i RequestInfo) { observed <- i.Status() }),
 		OnUpstreamAttempt(func(a UpstreamAttempt) { attempt <- a }),
-		Location("/", ProxyPass("http://"+ln.Addr().String())))
+		Location("/", ProxyPass("http://"+addr)))
 	require.NoError(t, err)
 	c, err := net.Dial("tcp", listenProxy(t, p))
 	require.NoError(t, err)
@@ -335,26 +334,14 @@ func TestClientGoneIs499(t *testing.T) {
 func TestTunnelIdleTimeout(t *testing.T) {
 	// The upstream switches protocols and then says nothing: the tunnel
 	// closes after proxy_read_timeout without traffic.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var conns sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); conns.Wait() })
-	conns.Add(1)
-	go func() {
-		defer conns.Done()
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	backend := oneConnUpstream(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		if _, err := http.ReadRequest(br); err != nil {
 			return
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n")
 		_, _ = io.Copy(io.Discard, br) // silent until the proxy closes
-	}()
-	backend := ln.Addr().String()
+	})
 	p, err := New(Logger(slog.New(slog.DiscardHandler)),
 		Location("/", ProxyPass("http://"+backend), ProxyHTTPVersion("1.1"),
 			ProxySetHeader("Upgrade", "$http_upgrade"), ProxySetHeader("Connection", "upgrade"),

@@ -271,16 +271,12 @@ func TestObserveCallbacksAllRun(t *testing.T) {
 // upstream's failure: nginx frees the peer as successful (found by the
 // load harness, where wrk closing its connections took both peers out).
 func TestClientAbortIsNotAPeerFailure(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		if c, err := ln.Accept(); err == nil {
-			accepted <- c // hold the request: never answer
-		}
-	}()
-	pool := Upstream("app", []Server{{Addr: ln.Addr().String()}, {Addr: "127.0.0.1:1", Down: true}})
+	accepted := make(chan struct{})
+	addr := oneConnUpstream(t, func(c net.Conn) {
+		close(accepted)
+		_, _ = io.Copy(io.Discard, c) // hold the request: never answer
+	})
+	pool := Upstream("app", []Server{{Addr: addr}, {Addr: "127.0.0.1:1", Down: true}})
 	p := MustNew(quiet, pool, Location("/", pool))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -288,8 +284,7 @@ func TestClientAbortIsNotAPeerFailure(t *testing.T) {
 		defer close(done)
 		p.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil).WithContext(ctx))
 	}()
-	c := <-accepted
-	defer c.Close()
+	<-accepted
 	cancel()
 	<-done
 	state, err := pool.State()

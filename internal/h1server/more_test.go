@@ -148,16 +148,9 @@ func TestHijack(t *testing.T) {
 		line, _ := brw.ReadString('\n')
 		_, _ = io.WriteString(c, "echo:"+line)
 	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	defer func() {
-		require.NoError(t, srv.Shutdown(context.Background()))
-		<-served
-	}()
+	addr := serve(t, srv)
 	// The tunnel's first bytes come with the request.
-	got := exchange(t, ln.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\nping\n")
+	got := exchange(t, addr, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: upgrade\r\n\r\nping\n")
 	assert.True(t, strings.HasSuffix(got, "\r\n\r\necho:ping\n"), "%q", got)
 }
 
@@ -168,15 +161,8 @@ func TestKeepaliveTimeout(t *testing.T) {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "0")
 		})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	defer func() {
-		require.NoError(t, srv.Shutdown(context.Background()))
-		<-served
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
+	addr := serve(t, srv)
+	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
@@ -205,20 +191,13 @@ func TestClientGoneCancels(t *testing.T) {
 		w.Header().Set("Content-Length", "2")
 		_, _ = io.WriteString(w, "ok")
 	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	defer func() {
-		require.NoError(t, srv.Shutdown(context.Background()))
-		<-served
-	}()
+	addr := serve(t, srv)
 	// Pipelined: the second request's bytes arrive while the first is
 	// served; both are answered.
-	got := exchange(t, ln.Addr().String(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	got := exchange(t, addr, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	assert.Equal(t, 2, strings.Count(got, "HTTP/1.1 200 OK"), got)
 
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	_, err = io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
 	require.NoError(t, err)
@@ -229,4 +208,19 @@ func TestClientGoneCancels(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the request was not cancelled when its client went away")
 	}
+}
+
+// serve runs srv on a loopback listener until the test ends, and returns
+// its address.
+func serve(t *testing.T, srv *h1server.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		require.NoError(t, srv.Shutdown(context.Background()))
+		<-served
+	})
+	return ln.Addr().String()
 }
