@@ -22,8 +22,11 @@ type server struct {
 	explicitDefault []string
 	nameRegexes     map[string]*nginxRegexp // compiled "~regex" server names
 	signature       string
-	signatureOff    string        // the product alone, for server_tokens off
-	verify          *clientVerify // ssl_verify_client (tls.go)
+	signatureOff    string // the product alone, for server_tokens off
+	// serverHeader is the Server header's value with server_tokens on
+	// and off, shared by every response (capacity 1: an append copies).
+	serverHeader [2][]string
+	verify       *clientVerify // ssl_verify_client (tls.go)
 }
 
 // compiler turns the declared options into immutable tables, collecting
@@ -102,6 +105,7 @@ func (c *compiler) compileServer(sb *serverBuilder, parent *confSet) *server {
 		}
 	}
 	srv.signatureOff, _, _ = strings.Cut(sb.signature, "/")
+	srv.serverHeader = [2][]string{{srv.signature}, {srv.signatureOff}}
 	c.srv = srv
 	for _, u := range sb.pools {
 		c.registerPool(u)

@@ -73,6 +73,7 @@ type confSet struct {
 	realip               realipSet
 	access               accessSet
 	gzip                 gzipSet
+	openFiles            openFileSet
 	// shippedTypes: no Types directive means nginx's shipped mime.types
 	// (set by Static) rather than its three built-in types.
 	shippedTypes bool
@@ -124,6 +125,7 @@ func (c confSet) inherit(parent *confSet) confSet {
 	c.realip = c.realip.inherit(p.realip)
 	c.access = c.access.inherit(p.access)
 	c.gzip = c.gzip.inherit(p.gzip)
+	c.openFiles = c.openFiles.inherit(p.openFiles)
 	// try_files is not inherited: nginx keeps it per location.
 	return c
 }
@@ -166,6 +168,7 @@ type locConf struct {
 	realip               *realipConf // nil: no set_real_ip_from applies
 	access               *accessConf // nil: no access directive applies
 	gzip                 gzipConf
+	openFiles            openFileConf
 	script               []scriptOp
 }
 
@@ -210,6 +213,7 @@ func (c *compiler) compileConf(l *location, s *confSet) *locConf {
 	lc.realip = c.compileRealIP(l, s.realip)
 	lc.access = c.compileAccess(l, s.access)
 	lc.gzip = c.compileGzip(l, s.gzip)
+	lc.openFiles = s.openFiles.compile()
 	root := "html"
 	switch {
 	case s.alias != nil:

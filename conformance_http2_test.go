@@ -2,7 +2,8 @@ package frontdesk_test
 
 // HTTP/2 (issue 9): "listen … ssl http2" (nginx 1.22's syntax) served by
 // net/http's HTTP/2 server after ALPN, compared with nginx through
-// net/http's HTTP/2 client.
+// net/http's HTTP/2 client; "listen … http2" without ssl (h2c, prior
+// knowledge only) through x/net's HTTP/2 client on a plain connection.
 
 import (
 	"crypto/tls"
@@ -10,8 +11,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/http2"
 
 	"github.com/frontdesk-go/frontdesk/internal/conformance"
 )
@@ -194,6 +198,157 @@ func TestConformanceHTTP2(t *testing.T) {
 	conformance.Run(t, cases)
 }
 
+// TestConformanceH2C compares HTTP/2 on a plain "listen … http2" address:
+// nginx 1.22 speaks HTTP/2 there with prior knowledge only (no Upgrade:
+// h2c), and answers anything else with a GOAWAY.
+func TestConformanceH2C(t *testing.T) {
+	files := map[string]string{
+		"site/index.html": "<h1>home</h1>\n",
+		"site/a.txt":      "text file\n",
+		"site/dir/x.txt":  "x\n",
+	}
+	cases := []conformance.Case{
+		{
+			Name: "listen http2 without ssl",
+			Conf: `server { listen 127.0.0.1:{{PORT}} http2; server_name h2c.test; root {{DIR}}/site;
+				location = /vars { return 200 "$server_protocol $scheme [$https] $http_host $host $request_method $content_length\n"; }
+				location = /redir { return 301 /elsewhere; }
+				location /proxy/ { proxy_pass http://{{BACKEND}}/; } }`,
+			Files:   files,
+			Setup:   setup(nil),
+			Backend: &conformance.Backend{},
+			Requests: []conformance.Request{
+				{Name: "vars", Exchange: h2cRequest("GET", "/vars", "")},
+				{Name: "vars with authority", Exchange: h2cRequest("GET", "/vars", "", "Host: h2c.test")},
+				{Name: "POST vars", Exchange: h2cRequest("POST", "/vars", "abc")},
+				{Name: "static index", Exchange: h2cRequest("GET", "/", "")},
+				{Name: "static file", Exchange: h2cRequest("GET", "/a.txt", "")},
+				{Name: "HEAD static", Exchange: h2cRequest("HEAD", "/a.txt", "")},
+				{Name: "range", Exchange: h2cRequest("GET", "/a.txt", "", "Range: bytes=2-5")},
+				{Name: "If-Modified-Since", Exchange: h2cRequest("GET", "/a.txt", "", "If-Modified-Since: "+pinnedDate)},
+				{Name: "not found", Exchange: h2cRequest("GET", "/missing", "")},
+				{Name: "directory redirect", Exchange: h2cRequest("GET", "/dir", "", "Host: h2c.test")},
+				{Name: "return 301", Exchange: h2cRequest("GET", "/redir", "", "Host: h2c.test")},
+				{Name: "proxied GET", Exchange: h2cRequest("GET", "/proxy/p?q=1", "", "Host: h2c.test")},
+				{Name: "proxied POST", Exchange: h2cRequest("POST", "/proxy/form", "a=1&b=2", "Host: h2c.test", "Content-Type: application/x-www-form-urlencoded")},
+				{Name: "HTTP/1.1 request", Exchange: h2cRaw("GET / HTTP/1.1\r\nHost: h2c.test\r\n\r\n")},
+				{Name: "HTTP/1.0 request", Exchange: h2cRaw("GET / HTTP/1.0\r\n\r\n")},
+				{Name: "preface cut short", Exchange: h2cRaw("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")},
+				{Name: "client leaves early", Exchange: h2cRaw("GET /")},
+				{Name: "settings", Exchange: func(c net.Conn) string { return h2SettingsOf(c) }},
+			},
+		},
+		{
+			Name: "listen http2 without ssl, http2_max_concurrent_streams",
+			Conf: `server { listen 127.0.0.1:{{PORT}} http2; http2_max_concurrent_streams 9; location / { return 200 "$server_protocol\n"; } }`,
+			Requests: []conformance.Request{
+				{Name: "settings", Exchange: func(c net.Conn) string { return h2SettingsOf(c) }},
+				{Name: "HTTP/1.1 request", Exchange: h2cRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n")},
+				{Name: "request", Exchange: h2cRequest("GET", "/", "")},
+			},
+		},
+		{
+			Name: "plain address, http2 on one of its listens",
+			Conf: `server { listen 127.0.0.1:{{PORT}} default_server; location / { return 200 "a $server_protocol\n"; } }
+				server { listen 127.0.0.1:{{PORT}} http2; server_name b.test; location / { return 200 "b $server_protocol\n"; } }`,
+			Requests: []conformance.Request{
+				{Name: "default server over h2c", Exchange: h2cRequest("GET", "/", "")},
+				{Name: "named server over h2c", Exchange: h2cRequest("GET", "/", "", "Host: b.test")},
+				{Name: "HTTP/1.1 request", Exchange: h2cRaw("GET / HTTP/1.1\r\nHost: b.test\r\n\r\n")},
+			},
+		},
+	}
+	conformance.Run(t, cases)
+}
+
+// h2cRequest sends one request over HTTP/2 with prior knowledge (the
+// client preface straight away, no TLS) and returns a transcript: status,
+// the compared headers and the body. Header lines name the :authority
+// with "Host:" (default "localhost").
+func h2cRequest(method, target, body string, header ...string) func(net.Conn) string {
+	return func(c net.Conn) string {
+		cc, err := (&http2.Transport{AllowHTTP: true}).NewClientConn(c)
+		if err != nil {
+			return "client: " + err.Error()
+		}
+		defer cc.Close()
+		var rb io.Reader
+		if body != "" {
+			rb = strings.NewReader(body)
+		}
+		req, err := http.NewRequest(method, "http://localhost"+target, rb)
+		if err != nil {
+			return err.Error()
+		}
+		for _, h := range header {
+			name, v, _ := strings.Cut(h, ":")
+			if v = strings.TrimSpace(v); strings.EqualFold(name, "Host") {
+				req.Host = v
+			} else {
+				req.Header.Add(name, v)
+			}
+		}
+		resp, err := cc.RoundTrip(req)
+		if err != nil {
+			return "round trip: " + err.Error()
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return "body: " + err.Error()
+		}
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "%s %d\n", resp.Proto, resp.StatusCode)
+		for _, h := range conformance.DefaultCompared {
+			if vs := resp.Header.Values(h); len(vs) > 0 {
+				fmt.Fprintf(&sb, "%s: %s\n", h, strings.Join(vs, " | "))
+			}
+		}
+		sb.WriteString("\n")
+		sb.Write(b)
+		return sb.String()
+	}
+}
+
+// h2cRaw sends raw bytes to an HTTP/2-only address, half-closes, and
+// returns the frames that come back until the server closes: type, and
+// the SETTINGS values and GOAWAY error code.
+func h2cRaw(raw string) func(net.Conn) string {
+	return func(c net.Conn) string {
+		if _, err := io.WriteString(c, raw); err != nil {
+			return err.Error()
+		}
+		if tc, ok := c.(interface{ CloseWrite() error }); ok && !strings.HasPrefix(raw, "GET / HTTP") && !strings.HasPrefix(raw, "PRI") {
+			// A client that stops before a whole preface.
+			_ = tc.CloseWrite()
+		}
+		fr := http2.NewFramer(io.Discard, c)
+		var out []string
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				out = append(out, "end: "+strings.TrimPrefix(err.Error(), "read "))
+				return strings.Join(out, "\n")
+			}
+			switch f := f.(type) {
+			case *http2.SettingsFrame:
+				line := "SETTINGS"
+				_ = f.ForeachSetting(func(s http2.Setting) error {
+					line += " " + s.String()
+					return nil
+				})
+				out = append(out, line)
+			case *http2.GoAwayFrame:
+				out = append(out, fmt.Sprintf("GOAWAY last=%d %v", f.LastStreamID, f.ErrCode))
+			case *http2.WindowUpdateFrame:
+				out = append(out, fmt.Sprintf("WINDOW_UPDATE %d", f.Increment))
+			default:
+				out = append(out, f.Header().Type.String())
+			}
+		}
+	}
+}
+
 // sniH2 is an h2 client configuration sending the SNI name.
 func sniH2(name string) *tls.Config {
 	return &tls.Config{InsecureSkipVerify: true, ServerName: name, NextProtos: []string{"h2", "http/1.1"}}
@@ -210,6 +365,12 @@ func h2Settings(c net.Conn) string {
 	if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
 		return "alpn " + p
 	}
+	return h2SettingsOf(tc)
+}
+
+// h2SettingsOf is h2Settings over an HTTP/2 connection already set up
+// (after ALPN, or plain with prior knowledge).
+func h2SettingsOf(tc io.ReadWriter) string {
 	// The client preface and an empty SETTINGS frame.
 	if _, err := io.WriteString(tc, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"); err != nil {
 		return err.Error()

@@ -14,7 +14,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
+	"io"
 	"math/big"
+	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -418,4 +422,135 @@ func TestConformanceTLSClients(t *testing.T) {
 		},
 	})
 	conformance.Run(t, cases)
+}
+
+// TestConformanceTLSSessions compares session resumption with
+// ssl_session_ticket_key files and OCSP stapling from ssl_stapling_file.
+// Each exchange makes its own connections, so that a session (a ticket)
+// of one server is never offered to the other.
+func TestConformanceTLSSessions(t *testing.T) {
+	p := getPKI(t)
+	const v12, v13 = tls.VersionTLS12, tls.VersionTLS13
+	cert := `ssl_certificate {{DIR}}/default.test.crt; ssl_certificate_key {{DIR}}/default.test.key;`
+	files := map[string]string{
+		"k48a": strings.Repeat("0123456789abcdef", 3),
+		"k48b": strings.Repeat("fedcba9876543210", 3),
+		"k80":  strings.Repeat("0123456789", 8),
+		// OCSPResponse{responseStatus: unauthorized (6)}: the smallest
+		// response d2i_OCSP_RESPONSE_bio accepts; nginx staples it
+		// unchecked.
+		"ocsp.der": "\x30\x03\x0a\x01\x06",
+	}
+	for k, v := range p.files {
+		files[k] = v
+	}
+	vars := `location / { return 200 "$ssl_protocol reused=$ssl_session_reused\n"; }`
+	cases := []conformance.Case{
+		{
+			Name:  "ssl_session_ticket_key 48 bytes",
+			Conf:  `server { listen 127.0.0.1:{{PORT}} ssl; ` + cert + ` ssl_session_ticket_key {{DIR}}/k48a; ` + vars + ` }`,
+			Files: files,
+			Requests: []conformance.Request{
+				{Name: "tls12 resumes", Exchange: resumption(v12, 3)},
+			},
+		},
+		{
+			Name:  "ssl_session_ticket_key 80 bytes, TLSv1.3 on",
+			Conf:  `server { listen 127.0.0.1:{{PORT}} ssl; ` + cert + ` ssl_protocols TLSv1.2 TLSv1.3; ssl_session_ticket_key {{DIR}}/k80; ` + vars + ` }`,
+			Files: files,
+			Requests: []conformance.Request{
+				{Name: "tls12 resumes", Exchange: resumption(v12, 2)},
+				{Name: "tls13 resumes", Exchange: resumption(v13, 2)},
+			},
+		},
+		{
+			Name:  "two ssl_session_ticket_key files",
+			Conf:  `server { listen 127.0.0.1:{{PORT}} ssl; ` + cert + ` ssl_session_ticket_key {{DIR}}/k48b; ssl_session_ticket_key {{DIR}}/k48a; ` + vars + ` }`,
+			Files: files,
+			Requests: []conformance.Request{
+				{Name: "tls12 resumes", Exchange: resumption(v12, 2)},
+			},
+		},
+		{
+			Name:  "ssl_session_ticket_key in http, tickets off in the server",
+			Conf:  `ssl_session_ticket_key {{DIR}}/k48a; server { listen 127.0.0.1:{{PORT}} ssl; ` + cert + ` ssl_session_tickets off; ` + vars + ` }`,
+			Files: files,
+			Requests: []conformance.Request{
+				{Name: "tls12 not resumed", Exchange: resumption(v12, 2)},
+			},
+		},
+		{
+			Name:  "ssl_stapling_file",
+			Conf:  `server { listen 127.0.0.1:{{PORT}} ssl; ` + cert + ` ssl_protocols TLSv1.2 TLSv1.3; ssl_stapling on; ssl_stapling_file {{DIR}}/ocsp.der; ` + vars + ` }`,
+			Files: files,
+			Requests: []conformance.Request{
+				{Name: "tls12 staple", Exchange: stapled(v12)},
+				{Name: "tls13 staple", Exchange: stapled(v13)},
+			},
+		},
+		{
+			Name:  "ssl_stapling_file with stapling off",
+			Conf:  `server { listen 127.0.0.1:{{PORT}} ssl; ` + cert + ` ssl_stapling off; ssl_stapling_file {{DIR}}/ocsp.der; ` + vars + ` }`,
+			Files: files,
+			Requests: []conformance.Request{
+				{Name: "no staple", Exchange: stapled(v12)},
+			},
+		},
+	}
+	conformance.Run(t, cases)
+}
+
+// resumption makes n TLS connections to the server with one client
+// session cache (the first on c, the others dialled to the same
+// address) and reports, for each, whether the handshake resumed and the
+// server's answer to a GET.
+func resumption(version uint16, n int) func(net.Conn) string {
+	return func(c net.Conn) string {
+		conf := &tls.Config{InsecureSkipVerify: true, ServerName: "default.test", MaxVersion: version,
+			ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+		var out []string
+		for i := range n {
+			conn := c
+			if i > 0 {
+				var err error
+				if conn, err = net.Dial("tcp", c.RemoteAddr().String()); err != nil {
+					return err.Error()
+				}
+			}
+			out = append(out, tlsGet(conn, conf))
+			conn.Close()
+		}
+		return strings.Join(out, "\n")
+	}
+}
+
+// stapled reports the OCSP response the server stapled, and its answer.
+func stapled(version uint16) func(net.Conn) string {
+	return func(c net.Conn) string {
+		conf := &tls.Config{InsecureSkipVerify: true, ServerName: "default.test", MaxVersion: version}
+		var staple []byte
+		conf.VerifyConnection = func(cs tls.ConnectionState) error {
+			staple = cs.OCSPResponse
+			return nil
+		}
+		answer := tlsGet(c, conf)
+		return fmt.Sprintf("staple %x\n%s", staple, answer)
+	}
+}
+
+// tlsGet sends "GET /" over a TLS connection and returns whether the
+// handshake resumed a session and the response's last line.
+func tlsGet(c net.Conn, conf *tls.Config) string {
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	tc := tls.Client(c, conf)
+	if err := tc.Handshake(); err != nil {
+		return "handshake: " + err.Error()
+	}
+	if _, err := io.WriteString(tc, "GET / HTTP/1.0\r\nHost: default.test\r\n\r\n"); err != nil {
+		return err.Error()
+	}
+	// Reading to the end also reads TLS 1.3's NewSessionTicket.
+	b, _ := io.ReadAll(tc)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return fmt.Sprintf("resumed=%v %s", tc.ConnectionState().DidResume, lines[len(lines)-1])
 }

@@ -88,6 +88,9 @@ func (st *reqState) finalize(code int) {
 		// NGX_HTTP_CLIENT_CLOSED_REQUEST); error_page never sees them.
 		panic(http.ErrAbortHandler)
 	}
+	if st.srv.proxy.trace != nil {
+		st.srv.proxy.trace(st.r, TraceStep{Kind: TraceStatus, Location: st.tracePattern(), URI: st.uri, Args: st.args, Status: code})
+	}
 	// r->err_status: the status sent, whatever the content handler of an
 	// error page answers, unless error_page says otherwise.
 	st.errStatus = code

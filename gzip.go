@@ -641,7 +641,7 @@ func (st *reqState) serveGzipStatic() bool {
 		return false
 	}
 	full, root := st.mapURIToPath(st.uri)
-	fi, _, err := openRooted(st.resolve(full+".gz", root), false)
+	fi, _, err := st.openRooted(st.resolve(full+".gz", root), false)
 	if err != nil {
 		return false
 	}

@@ -129,7 +129,11 @@ func (w *respWriter) WriteHeader(code int) {
 	// nginx writes its own Server header unless the response already
 	// has one (from an upstream; here, from the handler).
 	if _, ok := h["Server"]; !ok {
-		h["Server"] = []string{st.signature(c)}
+		if c.serverTokens {
+			h["Server"] = st.srv.serverHeader[0]
+		} else {
+			h["Server"] = st.srv.serverHeader[1]
+		}
 	}
 	if len(w.addedServer) > 0 {
 		h["Server"] = append(h["Server"], w.addedServer...)
@@ -153,12 +157,12 @@ func (st *reqState) headersFilter(h http.Header, code int) {
 			continue
 		}
 		v := ah.value.string(st)
-		switch strings.ToLower(ah.name) {
-		case "server":
+		switch {
+		case strings.EqualFold(ah.name, "server"):
 			if v != "" {
 				st.w.addedServer = append(st.w.addedServer, v)
 			}
-		case "last-modified", "etag":
+		case strings.EqualFold(ah.name, "last-modified"), strings.EqualFold(ah.name, "etag"):
 			if v == "" {
 				delete(h, http.CanonicalHeaderKey(ah.name))
 			} else {

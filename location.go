@@ -27,10 +27,12 @@ package frontdesk
 // groups.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -522,4 +524,266 @@ func runeOffsets(s string) []int {
 		offs = append(offs, i)
 	}
 	return append(offs, len(s))
+}
+
+// Trace registers fn to be told, step by step, what frontdesk decides for
+// each request: the location it selects and why, the rewrite-module
+// directives that run, the internal redirects and the statuses nginx
+// would generate. r is the client's request (its context tells
+// concurrent requests apart). It is meant for tests and debugging: a
+// Proxy without Trace pays only a nil check per step.
+func Trace(fn func(r *http.Request, step TraceStep)) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if fn == nil {
+			return errors.New("Trace: nil function")
+		}
+		s.trace = fn
+		return nil
+	})
+}
+
+// TraceKind says what a [TraceStep] reports.
+type TraceKind uint8
+
+const (
+	// TraceLocation: a location was selected for URI (Match says how).
+	TraceLocation TraceKind = iota + 1
+	// TraceRewrite: a rewrite directive ran on URI; Matched says whether
+	// its regex matched, NewURI and NewArgs are the result, Status a
+	// redirect's code.
+	TraceRewrite
+	// TraceReturn: return answered Status with Value (text or URL).
+	TraceReturn
+	// TraceSet: set gave Variable the value Value.
+	TraceSet
+	// TraceIf: an if condition was evaluated; Matched is its result.
+	TraceIf
+	// TraceBreak: break stopped the location's script.
+	TraceBreak
+	// TraceRedirect: an internal redirect to NewURI (or a named location),
+	// Cause saying which directive made it.
+	TraceRedirect
+	// TraceStatus: nginx generated Status (for error_page to answer).
+	TraceStatus
+)
+
+var traceKindNames = [...]string{"", "location", "rewrite", "return", "set", "if", "break", "internal redirect", "status"}
+
+func (k TraceKind) String() string {
+	if int(k) < len(traceKindNames) {
+		return traceKindNames[k]
+	}
+	return fmt.Sprintf("TraceKind(%d)", k)
+}
+
+// MatchStep is the step of nginx's location precedence that chose a
+// location.
+type MatchStep uint8
+
+const (
+	// MatchNone: no location matched; the server's configuration serves.
+	MatchNone MatchStep = iota + 1
+	// MatchExact: an "=" location equal to the URI; the search stopped.
+	MatchExact
+	// MatchNoRegex: the longest prefix carried "^~": regexes were not tried.
+	MatchNoRegex
+	// MatchRegex: the first regex, in configuration order, that matched.
+	MatchRegex
+	// MatchPrefix: the longest prefix, because no regex matched.
+	MatchPrefix
+	// MatchAutoRedirect: the URI lacks the final "/" of a proxied prefix
+	// location, answered with a 301 to it.
+	MatchAutoRedirect
+	// MatchNamed: a named location, reached by try_files, error_page or
+	// X-Accel-Redirect.
+	MatchNamed
+)
+
+var matchStepNames = [...]string{"", "no location matched", "exact match (=)", "longest prefix with ^~, regexes not tried",
+	"first matching regex in configuration order", "longest prefix, no regex matched", "auto-redirect to the prefix with \"/\"", "named location"}
+
+func (m MatchStep) String() string {
+	if int(m) < len(matchStepNames) {
+		return matchStepNames[m]
+	}
+	return fmt.Sprintf("MatchStep(%d)", m)
+}
+
+// TraceStep is one decision reported to [Trace]. Fields a kind does not
+// use are zero.
+type TraceStep struct {
+	Kind TraceKind
+	// Location is the pattern of the location selected (TraceLocation) or
+	// in force when the step ran; "" at server level.
+	Location string
+	// Match is how the location was selected; Enclosing lists the
+	// locations it is nested in, outermost first; Tried lists the regex
+	// locations tried, in order, that did not match.
+	Match     MatchStep
+	Enclosing []string
+	Tried     []string
+	// Directive is the rewrite-module directive as written ("rewrite
+	// ^/old/(.*)$ /new/$1 last", "if ($http_x_debug)").
+	Directive string
+	// URI and Args are $uri and $args before the step; NewURI and NewArgs
+	// after a rewrite or internal redirect.
+	URI, Args       string
+	NewURI, NewArgs string
+	Matched         bool
+	Status          int
+	Variable, Value string
+	// Cause is what made an internal redirect: "try_files", "error_page",
+	// "index", "X-Accel-Redirect".
+	Cause string
+}
+
+// String is the step on one line, for a test's failure message.
+func (s TraceStep) String() string {
+	var b strings.Builder
+	b.WriteString(s.Kind.String())
+	switch s.Kind {
+	case TraceLocation:
+		fmt.Fprintf(&b, " %q for %q: %v", s.Location, s.URI, s.Match)
+		if len(s.Enclosing) > 0 {
+			fmt.Fprintf(&b, ", nested in %q", s.Enclosing)
+		}
+		if len(s.Tried) > 0 {
+			fmt.Fprintf(&b, "; regexes not matching: %q", s.Tried)
+		}
+	case TraceRewrite:
+		fmt.Fprintf(&b, " %q on %q: ", s.Directive, s.URI)
+		switch {
+		case !s.Matched:
+			b.WriteString("no match")
+		case s.Status != 0:
+			fmt.Fprintf(&b, "%d to %q", s.Status, s.Value)
+		default:
+			fmt.Fprintf(&b, "→ %q", joinArgs(s.NewURI, s.NewArgs))
+		}
+	case TraceReturn:
+		fmt.Fprintf(&b, " %d %q", s.Status, s.Value)
+	case TraceSet:
+		fmt.Fprintf(&b, " $%s = %q", s.Variable, s.Value)
+	case TraceIf:
+		fmt.Fprintf(&b, " %q: %v", s.Directive, s.Matched)
+	case TraceRedirect:
+		fmt.Fprintf(&b, " by %s: %q → %q", s.Cause, s.URI, joinArgs(s.NewURI, s.NewArgs))
+	case TraceStatus:
+		fmt.Fprintf(&b, " %d", s.Status)
+	}
+	if s.Kind != TraceLocation && s.Location != "" {
+		fmt.Fprintf(&b, " (in %q)", s.Location)
+	}
+	return b.String()
+}
+
+func joinArgs(u, args string) string {
+	if args == "" {
+		return u
+	}
+	return u + "?" + args
+}
+
+// traceLocation reports the location st.loc chosen by the search for
+// st.uri with result rc. It works the reason out again from the tables,
+// so that the search itself carries no tracing cost.
+func (st *reqState) traceLocation(rc matchResult) {
+	l := st.loc
+	step := TraceStep{Kind: TraceLocation, Location: l.pattern, URI: st.uri, Args: st.args}
+	switch {
+	case rc == matchNone:
+		step.Match, step.Location = MatchNone, ""
+	case rc == matchRedirect:
+		step.Match = MatchAutoRedirect
+	case l.kind == kindExact:
+		step.Match = MatchExact
+	case l.kind == kindRegex:
+		step.Match = MatchRegex
+	case l.kind == kindNoRegex:
+		step.Match = MatchNoRegex
+	default:
+		step.Match = MatchPrefix
+	}
+	if rc != matchNone {
+		for p := l.parent; p != nil; p = p.parent {
+			step.Enclosing = append([]string{p.pattern}, step.Enclosing...)
+		}
+	}
+	if step.Match == MatchRegex || step.Match == MatchPrefix || step.Match == MatchNone {
+		var chain []*location // outermost first, l last
+		for p := l; p != nil && rc != matchNone; p = p.parent {
+			chain = append([]*location{p}, chain...)
+		}
+		step.Tried = triedRegexes(st.srv.locations, chain, step.Match == MatchPrefix, nil)
+	}
+	st.srv.proxy.trace(st.r, step)
+}
+
+// traceRedirect reports an internal redirect to newURI, or to the named
+// location named. The cause is read from the caller's name, so
+// that the four call sites (error_page, try_files, index,
+// X-Accel-Redirect) need no tracing code of their own.
+func (st *reqState) traceRedirect(newURI, args string, named *location) {
+	step := TraceStep{Kind: TraceRedirect, Location: st.tracePattern(), URI: st.uri, Args: st.args, NewURI: newURI, NewArgs: args, Cause: "internal redirect"}
+	pcs := make([]uintptr, 1)
+	if runtime.Callers(3, pcs) == 1 {
+		f, _ := runtime.CallersFrames(pcs).Next()
+		name := f.Function[strings.LastIndexByte(f.Function, '.')+1:]
+		step.Cause = cmp.Or(redirectCauses[name], name)
+	}
+	st.srv.proxy.trace(st.r, step)
+	if named != nil {
+		st.srv.proxy.trace(st.r, TraceStep{Kind: TraceLocation, Location: named.pattern, URI: st.uri, Args: st.args, Match: MatchNamed})
+	}
+}
+
+var redirectCauses = map[string]string{
+	"sendErrorPage":  "error_page",
+	"tryFiles":       "try_files",
+	"serveDirectory": "index",
+	"accelRedirect":  "X-Accel-Redirect",
+}
+
+// tracePattern is the pattern of the location in force, "" at server
+// level.
+func (st *reqState) tracePattern() string {
+	if st.loc == nil {
+		return ""
+	}
+	return st.loc.pattern
+}
+
+// triedRegexes lists, in the order find tried them, the regex locations
+// that did not match on the way to chain's last location (found on level
+// lv for chain[0]); prefixWon: the answer is a prefix location.
+func triedRegexes(lv *level, chain []*location, prefixWon bool, out []string) []string {
+	if lv == nil {
+		return out
+	}
+	if len(chain) == 0 {
+		// The chosen location's nested level: nothing there matched.
+		for _, r := range lv.regexes {
+			out = append(out, r.pattern)
+		}
+		return out
+	}
+	c := chain[0]
+	if c.kind == kindRegex {
+		for _, r := range lv.regexes {
+			if r == c {
+				break
+			}
+			out = append(out, r.pattern)
+		}
+		return triedRegexes(c.nested, chain[1:], prefixWon, out)
+	}
+	// A prefix: its nested locations are searched first; the level's
+	// regexes only when no nested one answered and "^~" is absent.
+	out = triedRegexes(c.nested, chain[1:], prefixWon, out)
+	if c.kind == kindPrefix && prefixWon {
+		for _, r := range lv.regexes {
+			out = append(out, r.pattern)
+		}
+	}
+	return out
 }

@@ -62,10 +62,14 @@ type Proxy struct {
 	observe  func(RequestInfo)
 	// onAttempt is OnUpstreamAttempt's callback, nil when none.
 	onAttempt func(UpstreamAttempt)
+	// trace is Trace's callback, nil when none: every hook tests it first.
+	trace func(*http.Request, TraceStep)
 	// dial and mapPath are UpstreamDialer's and MapPath's functions, nil
 	// when unset.
 	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 	mapPath func(dir string) string
+	// files holds static content's open directories and caches.
+	files *staticFiles
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -103,6 +107,7 @@ type serverBuilder struct {
 	signature    string
 	observe      func(RequestInfo)
 	onAttempt    func(UpstreamAttempt)
+	trace        func(*http.Request, TraceStep)
 	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
 	mapPath      func(dir string) string
 	pools        []*UpstreamPool
@@ -261,7 +266,8 @@ func New(opts ...Option) (*Proxy, error) {
 	if err := errors.Join(append(errs, c.errs...)...); err != nil {
 		return nil, err
 	}
-	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe, onAttempt: sb.onAttempt, dial: sb.dial, mapPath: sb.mapPath}
+	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe, onAttempt: sb.onAttempt, trace: sb.trace, dial: sb.dial, mapPath: sb.mapPath, files: &staticFiles{}}
+	p.closers = append(p.closers, p.files.close)
 	if p.logger == nil {
 		p.logger = slog.Default()
 	}

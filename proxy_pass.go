@@ -13,7 +13,6 @@ package frontdesk
 // with one, the location's name is replaced by it in $uri.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -481,6 +480,11 @@ func (h *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
 		return
 	}
+	h.serve(st)
+}
+
+// serve proxies the request of st.
+func (h *proxyHandler) serve(st *reqState) {
 	if h.urlTmpl != nil {
 		var status int
 		if h, status = h.evaluate(st); status != 0 {
@@ -509,35 +513,39 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 		}
 	}
 	head, ub := st.buildUpstreamHead(h, body)
-	cursor := newCursor(ps, st.balancerKey(ps.balancer))
+	cursor := st.takeCursor(ps, st.balancerKey(ps.balancer))
+	defer st.putCursor()
 	if n := pc.nextUpstream.tries; n > 0 && n < cursor.tries {
 		cursor.tries = n
 	}
-	start := ps.now()
+	// One clock read starts the first try; each try's end starts the next.
+	now := st.now()
+	start := now
 	nu := &pc.nextUpstream
 	st.upstreamGroup++
 	for {
-		p, t := cursor.next(ps.now())
+		p, t := cursor.next(ps.at(now))
 		if p == nil {
 			// nginx: "no live upstreams"; $upstream_addr shows the group.
 			st.srv.proxy.logger.Error("no live upstreams", "location", st.loc.pattern, "upstream", ps.name)
-			a := st.newAttempt(ps.name)
+			a := st.newAttempt(ps.name, now)
 			a.status = http.StatusBadGateway
-			st.recordAttempt(h, a, errors.New("no live upstreams"))
+			st.recordAttempt(h, a, errors.New("no live upstreams"), now)
 			st.finalize(http.StatusBadGateway)
 			return
 		}
-		res := st.tryPeer(h, ps, p, head, ub, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
+		res := st.tryPeer(h, ps, p, head, ub, now, cursor.tries > 1 && !timedOut(nu, start, ps.at(now)))
 		if res.failure == failStaleConn && ub.replayable() {
 			// A cached connection the upstream had closed does not use up
 			// a try, as in nginx: the same server on a fresh connection.
-			res = st.tryPeer(h, ps, p, head, ub, cursor.tries > 1 && !timedOut(nu, start, ps.now()))
+			res = st.tryPeer(h, ps, p, head, ub, res.end, cursor.tries > 1 && !timedOut(nu, start, ps.at(res.end)))
 		}
+		now = res.end
 		// 403 and 404 pass to the next server without counting as a
 		// failure, and neither does a try cut short because the client
 		// left: nginx frees the peer as successful then.
 		clientGone := st.r.Context().Err() != nil
-		ps.free(t, p, !clientGone && res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.now())
+		ps.free(t, p, !clientGone && res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.at(now))
 		cursor.tries--
 		if res.failure == failNone {
 			return
@@ -550,7 +558,7 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 		}
 		st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelWarn, "upstream attempt failed",
 			slog.String("location", st.loc.pattern), slog.String("upstream", p.name), slog.Any("err", res.err))
-		if cursor.tries == 0 || !nu.allows(res) || timedOut(nu, start, ps.now()) ||
+		if cursor.tries == 0 || !nu.allows(res) || timedOut(nu, start, ps.at(now)) ||
 			(res.sent && !idempotent(st.method) && !nu.nonIdempotent) || !ub.replayable() {
 			st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, "upstream request failed",
 				slog.String("location", st.loc.pattern), slog.String("upstream", ps.name), slog.Any("err", res.err))
@@ -558,6 +566,22 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 			return
 		}
 	}
+}
+
+// putCursor gives back the last cursor takeCursor handed out.
+func (st *reqState) putCursor() { st.keep.cursorsInUse-- }
+
+// takeCursor starts a walk of ps for this request, in the state's own
+// storage; putCursor gives it back.
+func (st *reqState) takeCursor(ps *poolState, key []byte) *attemptCursor {
+	i := st.keep.cursorsInUse
+	st.keep.cursorsInUse++
+	if i >= len(st.keep.cursors) {
+		return newCursor(ps, key)
+	}
+	c := &st.keep.cursors[i]
+	c.reset(ps, key)
+	return c
 }
 
 // balancerKey is what ip_hash and hash choose by: the client address
@@ -597,6 +621,7 @@ type attemptResult struct {
 	status  int  // the upstream status that made a status condition fail
 	sent    bool // the request reached the upstream
 	err     error
+	end     time.Time // when the try ended, by the request's clock
 }
 
 // allows reports whether the condition of a failed try is one to retry on.
@@ -647,109 +672,129 @@ const (
 	failStaleConn // a reused keep-alive connection turned out closed
 )
 
-// tryPeer runs one attempt against p. With retryStatus, a response whose
-// status is a proxy_next_upstream condition is not passed to the client
-// but reported as a failure (nginx's ngx_http_upstream_test_next, which
-// applies only while tries remain).
-func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body upstreamBody, retryStatus bool) attemptResult {
+// tryPeer runs one attempt against p, started at start. With
+// retryStatus, a response whose status is a proxy_next_upstream condition
+// is not passed to the client but reported as a failure (nginx's
+// ngx_http_upstream_test_next, which applies only while tries remain).
+func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body upstreamBody, start time.Time, retryStatus bool) attemptResult {
 	pc := h.conf
 	p.conns.Add(1)
 	defer p.conns.Add(-1)
-	attempt := st.newAttempt(p.name)
-	fail := func(f failure, status int, sent bool, err error) attemptResult {
-		attempt.status = status
-		st.recordAttempt(h, attempt, err)
-		return attemptResult{failure: f, status: status, sent: sent, err: err}
-	}
-	ioFailure := func(err error) attemptResult {
-		if isTimeout(err) {
-			return fail(failTimeout, http.StatusGatewayTimeout, true, err)
-		}
-		return fail(failError, http.StatusBadGateway, true, err)
-	}
+	t := tryState{st: st, h: h, attempt: st.newAttempt(p.name, start)}
 	ctx := st.r.Context()
-	uc, reused := ps.idle.get(p, ps.now())
+	uc, reused := ps.idle.get(p, ps.at(start))
 	if !reused {
-		dialCtx := (&net.Dialer{Timeout: pc.connectTimeout}).DialContext
-		if dial := st.srv.proxy.dial; dial != nil {
-			dialCtx = func(ctx context.Context, network, addr string) (net.Conn, error) {
-				// The connect timeout bounds a replaced dialer too.
-				ctx, cancel := context.WithTimeout(ctx, pc.connectTimeout)
-				defer cancel()
-				return dial(ctx, network, addr)
-			}
-		}
-		conn, err := dialCtx(ctx, p.network, p.addr)
+		conn, err := st.dialPeer(ctx, h, p)
 		if err != nil {
 			if isTimeout(err) {
-				return fail(failTimeout, http.StatusGatewayTimeout, false, err)
+				return t.fail(failTimeout, http.StatusGatewayTimeout, false, err)
 			}
-			return fail(failError, http.StatusBadGateway, false, err)
+			return t.fail(failError, http.StatusBadGateway, false, err)
 		}
 		if h.tls {
 			if conn, err = st.upstreamHandshake(ctx, h, conn); err != nil {
 				// nginx counts a failed handshake as an "error".
-				return fail(failError, http.StatusBadGateway, false, err)
+				return t.fail(failError, http.StatusBadGateway, false, err)
 			}
 		}
-		uc = &upstreamConn{conn: conn, br: bufio.NewReaderSize(conn, pc.resp.bufferSize), peer: p, created: ps.now()}
+		uc = newUpstreamConn(conn, p, pc.resp.bufferSize, ps.at(start))
+		t.attempt.connect = time.Since(start)
+	} else {
+		// A cached connection is there at once, as nginx reports it.
+		t.attempt.connect = 0
 	}
-	attempt.connect = time.Since(attempt.start)
-	conn := uc.conn
+	// A TLS connection cannot resume a write that timed out, so it is
+	// watched the slow way from the start.
+	uc.begin(ctx, start, pc.sendTimeout, pc.readTimeout, h.tls)
 	keep := false
 	defer func() {
 		if !keep {
-			conn.Close()
+			uc.end()
+			uc.conn.Close()
 		}
 	}()
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
 
-	err := body.send(conn, head, pc.sendTimeout)
-	if ce := (*clientBodyError)(nil); errors.As(err, &ce) {
+	err := body.send(uc, head)
+	if ce := asClientBodyError(err); ce != nil {
 		// The client's body failed while it was streamed: nginx ends
 		// the request with the client's error, not the upstream's.
 		st.bodyDiscarded = true
 		st.finalize(ce.status)
-		return attemptResult{sent: true}
+		return attemptResult{sent: true, end: time.Now()}
 	}
 	if err != nil {
 		if reused && !isTimeout(err) {
-			return attemptResult{failure: failStaleConn, sent: true, err: err}
+			return attemptResult{failure: failStaleConn, sent: true, err: err, end: time.Now()}
 		}
-		return ioFailure(err)
+		return t.ioFailure(err)
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(pc.readTimeout))
 	br := uc.br
-	resp, err := h1.ReadResponse(br, pc.resp.bufferSize)
+	resp := &st.keep.upstream
+	err = h1.ReadResponseInto(br, pc.resp.bufferSize, resp)
 	switch {
 	case errors.Is(err, h1.ErrNoStatusLine):
-		attempt.status = http.StatusOK
-		st.recordAttempt(h, attempt, nil)
+		now := time.Now()
+		t.attempt.status = http.StatusOK
+		st.recordAttempt(h, t.attempt, nil, now)
+		uc.end()
+		_ = uc.conn.SetReadDeadline(now.Add(pc.readTimeout))
 		st.sendHTTP09(resp, br)
-		return attemptResult{sent: true}
+		return attemptResult{sent: true, end: now}
 	case errors.Is(err, h1.ErrInvalidHeader) || errors.Is(err, h1.ErrHeaderTooBig):
-		return fail(failInvalidHeader, http.StatusBadGateway, true, err)
-	case err != nil && reused && !isTimeout(err):
+		return t.fail(failInvalidHeader, http.StatusBadGateway, true, err)
+	case err != nil && reused && !isTimeout(err) && ctx.Err() == nil:
 		// A cached connection the upstream closed meanwhile.
-		return attemptResult{failure: failStaleConn, sent: true, err: err}
+		return attemptResult{failure: failStaleConn, sent: true, err: err, end: time.Now()}
 	case err != nil:
-		return ioFailure(err)
+		return t.ioFailure(err)
 	}
-	attempt.header = time.Since(attempt.start)
+	header := time.Now()
+	t.attempt.header = header.Sub(start)
 	if retryStatus && pc.nextUpstream.statuses[resp.Status] && (idempotent(st.method) || pc.nextUpstream.nonIdempotent) {
-		return fail(failStatus, resp.Status, true, fmt.Errorf("upstream answered %d", resp.Status))
+		return t.fail(failStatus, resp.Status, true, fmt.Errorf("upstream answered %d", resp.Status))
 	}
-	attempt.status = resp.Status
-	st.attempts = append(st.attempts, attempt)
-	if st.sendUpstreamResponse(h, resp, br, conn) && ps.idle != nil && pc.httpVersion == "1.1" && resp.Major == 1 && resp.Minor == 1 && !resp.Close && br.Buffered() == 0 {
-		stop()
-		if conn.SetDeadline(time.Time{}) == nil {
-			uc.requests++
-			keep = ps.idle.put(uc, ps.now())
-		}
+	t.attempt.status = resp.Status
+	st.attempts = append(st.attempts, t.attempt)
+	ok, end := st.sendUpstreamResponse(h, resp, uc, header)
+	if ok && ps.idle != nil && pc.httpVersion == "1.1" && resp.Major == 1 && resp.Minor == 1 && !resp.Close && br.Buffered() == 0 && uc.end() {
+		// Ended before it is cached: another request may take it at once.
+		uc.requests++
+		keep = ps.idle.put(uc, ps.at(end))
 	}
-	return attemptResult{sent: true}
+	return attemptResult{sent: true, end: end}
+}
+
+// tryState is what a failing try needs to record itself.
+type tryState struct {
+	st      *reqState
+	h       *proxyHandler
+	attempt upstreamAttempt
+}
+
+func (t *tryState) fail(f failure, status int, sent bool, err error) attemptResult {
+	now := time.Now()
+	t.attempt.status = status
+	t.st.recordAttempt(t.h, t.attempt, err, now)
+	return attemptResult{failure: f, status: status, sent: sent, err: err, end: now}
+}
+
+func (t *tryState) ioFailure(err error) attemptResult {
+	if isTimeout(err) {
+		return t.fail(failTimeout, http.StatusGatewayTimeout, true, err)
+	}
+	return t.fail(failError, http.StatusBadGateway, true, err)
+}
+
+// dialPeer opens a connection to p within proxy_connect_timeout.
+func (st *reqState) dialPeer(ctx context.Context, h *proxyHandler, p *peer) (net.Conn, error) {
+	timeout := h.conf.connectTimeout
+	if dial := st.srv.proxy.dial; dial != nil {
+		// The connect timeout bounds a replaced dialer too.
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return dial(ctx, p.network, p.addr)
+	}
+	return (&net.Dialer{Timeout: timeout}).DialContext(ctx, p.network, p.addr)
 }
 
 func isTimeout(err error) bool {

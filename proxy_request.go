@@ -337,6 +337,17 @@ type clientBodyError struct {
 }
 
 func (e *clientBodyError) Error() string { return "client body: " + e.err.Error() }
+
+// asClientBodyError finds a clientBodyError in err's chain; nil when
+// there is none (or no error, which costs nothing).
+func asClientBodyError(err error) *clientBodyError {
+	if err == nil {
+		return nil
+	}
+	var ce *clientBodyError
+	errors.As(err, &ce)
+	return ce
+}
 func (e *clientBodyError) Unwrap() error { return e.err }
 
 var errBodyTooLarge = errors.New("client intended to send too large chunked body")
@@ -512,30 +523,30 @@ func (u upstreamBody) replayable() bool { return u.body == nil || !u.body.sent }
 // the client; proxy_send_timeout applies to each write.
 const sendChunk = 32 << 10
 
-// send writes the head and the body to conn, each write bounded by
+// send writes the head and the body to the upstream, each write bounded by
 // proxy_send_timeout (nginx's limit between two successive writes).
-func (u upstreamBody) send(conn net.Conn, head []byte, timeout time.Duration) error {
-	deadline := func() { _ = conn.SetWriteDeadline(time.Now().Add(timeout)) }
-	deadline()
+func (u upstreamBody) send(uc *upstreamConn, head []byte) error {
 	b := u.body
 	switch {
 	case u.set != nil:
-		bufs := net.Buffers{head, u.set}
-		_, err := bufs.WriteTo(conn)
-		return err
+		return writeBoth(uc, head, u.set)
 	case b == nil || (b.stream == nil && b.size == 0):
-		_, err := conn.Write(head)
+		_, err := uc.Write(head)
 		return err
 	case b.stream == nil && b.file == nil:
-		bufs := net.Buffers{head, b.mem}
-		_, err := bufs.WriteTo(conn)
+		return writeBoth(uc, head, b.mem)
+	}
+	// A body from a file or from the client takes its time: the
+	// exchange goes the slow way, with a deadline for each write.
+	uc.goSlow()
+	if _, err := uc.Write(head); err != nil {
 		return err
 	}
-	if _, err := conn.Write(head); err != nil {
-		return err
-	}
+	conn := uc.conn
+	deadline := func() { _ = conn.SetWriteDeadline(time.Now().Add(uc.ex.send)) }
 	if b.stream == nil {
-		// Copying from the *os.File lets the kernel send it (sendfile).
+		// Copying from the *os.File to the connection itself lets the
+		// kernel send it (sendfile).
 		if _, err := b.file.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
@@ -548,6 +559,20 @@ func (u upstreamBody) send(conn net.Conn, head []byte, timeout time.Duration) er
 		return nil
 	}
 	return b.sendStream(conn, deadline)
+}
+
+// writeBoth writes a head and a small body in one system call when the
+// body fits in the room left after the head, else in two.
+func writeBoth(uc *upstreamConn, head, body []byte) error {
+	if len(body) <= cap(head)-len(head) {
+		_, err := uc.Write(append(head, body...))
+		return err
+	}
+	if _, err := uc.Write(head); err != nil {
+		return err
+	}
+	_, err := uc.Write(body)
+	return err
 }
 
 // sendStream copies the client's body to conn as it arrives, each read
@@ -569,10 +594,10 @@ func (b *requestBody) sendStream(conn net.Conn, deadline func()) error {
 		if n > 0 {
 			out := buf[room : room+n]
 			if b.chunked {
-				size := strconv.AppendInt(make([]byte, 0, room), int64(n), 16)
-				size = append(size, "\r\n"...)
-				start := room - len(size)
-				copy(buf[start:], size)
+				var size [room]byte
+				line := append(strconv.AppendInt(size[:0], int64(n), 16), "\r\n"...)
+				start := room - len(line)
+				copy(buf[start:], line)
 				out = append(buf[start:room+n], "\r\n"...)
 			}
 			deadline()
@@ -616,33 +641,49 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 	case pc.passRequestBody:
 		ub.body = body
 	}
-	method := st.method
+	// The head is rendered straight into the state's buffer: variables
+	// expand in place, and nothing is allocated once it has grown.
+	head := st.keep.head[:0]
 	if rc.method != nil {
-		method = rc.method.string(st)
+		head = rc.method.expand(st, head)
+	} else {
+		head = append(head, st.method...)
 	}
-	fields := make([]h1.Field, 0, 8+len(st.r.Header))
+	head = append(head, ' ')
+	head = st.appendUpstreamURI(head, h)
+	head = append(head, " HTTP/"...)
+	head = append(head, pc.httpVersion...)
+	head = append(head, "\r\n"...)
 	for i := range pc.setHeaders {
 		ph := &pc.setHeaders[i]
-		if v := ph.value.string(st); v != "" {
-			fields = append(fields, h1.Field{Name: ph.name, Value: v})
+		mark := len(head)
+		head = append(head, ph.name...)
+		head = append(head, ": "...)
+		if v := ph.value.expand(st, head); len(v) > len(head) {
+			head = append(v, "\r\n"...)
+		} else {
+			// An empty value sends nothing.
+			head = v[:mark]
 		}
 	}
 	// nginx's defaults follow, each unless proxy_set_header names it;
 	// TE, Keep-Alive, Expect and Upgrade have no value and are only
 	// kept from the client.
-	addDefault := func(name, value string) {
-		if value != "" && !pc.ownHeaders["\x00"+name] {
-			fields = append(fields, h1.Field{Name: name, Value: value})
-		}
+	own := pc.ownHeaders
+	if h.proxyHost != "" && !own["\x00Host"] {
+		head = h1.AppendField(head, "Host", h.proxyHost)
 	}
-	addDefault("Host", h.proxyHost)
-	if pc.connectionClose {
-		addDefault("Connection", "close")
+	if pc.connectionClose && !own["\x00Connection"] {
+		head = h1.AppendField(head, "Connection", "close")
 	}
 	if chunked {
-		addDefault("Transfer-Encoding", "chunked")
-	} else if length >= 0 {
-		addDefault("Content-Length", strconv.FormatInt(length, 10))
+		if !own["\x00Transfer-Encoding"] {
+			head = h1.AppendField(head, "Transfer-Encoding", "chunked")
+		}
+	} else if length >= 0 && !own["\x00Content-Length"] {
+		head = append(head, "Content-Length: "...)
+		head = strconv.AppendInt(head, length, 10)
+		head = append(head, "\r\n"...)
 	}
 	if fs, ok := h1server.ClientFields(st.r.Context()); ok && pc.passRequestHeaders {
 		// The binary's server loop kept the client's lines: they go
@@ -651,18 +692,19 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 		// name, or Host, which the handler keeps apart).
 		for _, f := range fs {
 			name := textproto.CanonicalMIMEHeaderKey(f.Name)
-			if _, kept := st.r.Header[name]; kept && !pc.ownHeaders[name] {
-				fields = append(fields, f)
+			if _, kept := st.r.Header[name]; kept && !own[name] {
+				head = h1.AppendField(head, f.Name, f.Value)
 			}
 		}
 	} else if pc.passRequestHeaders {
-		for _, name := range clientHeaderOrder(st.r) {
-			if pc.ownHeaders[name] {
+		st.keep.names = clientHeaderOrder(st.r, st.keep.names[:0])
+		for _, name := range st.keep.names {
+			if own[name] {
 				continue
 			}
 			if name == "Trailer" {
 				if body.trailer != "" {
-					fields = append(fields, h1.Field{Name: name, Value: body.trailer})
+					head = h1.AppendField(head, name, body.trailer)
 				}
 				continue
 			}
@@ -673,21 +715,28 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 				spelled = strings.ToLower(name)
 			}
 			for _, v := range st.r.Header[name] {
-				fields = append(fields, h1.Field{Name: spelled, Value: v})
+				head = h1.AppendField(head, spelled, v)
 			}
 		}
 	}
-	head := h1.AppendRequestHead(nil, method, st.upstreamURI(h), "HTTP/"+pc.httpVersion, fields)
+	head = append(head, "\r\n"...)
+	if ub.set == nil && ub.body != nil && ub.body.stream == nil && ub.body.file == nil && ub.body.size > 0 {
+		// Room for a small body, sent with the head in one write.
+		head = slices.Grow(head, int(ub.body.size))
+	} else if len(ub.set) > 0 {
+		head = slices.Grow(head, len(ub.set))
+	}
+	st.keep.head = head
 	return head, ub
 }
 
-// clientHeaderOrder lists the client's header names. net/http keeps them
-// in a map under canonical names, so neither the client's order nor its
-// spelling (both of which nginx keeps) is known here: names are sorted, a
-// documented difference. A chunked request's Trailer header, which
-// net/http moves out of the header map, is put back in its place.
-func clientHeaderOrder(r *http.Request) []string {
-	names := make([]string, 0, len(r.Header)+1)
+// clientHeaderOrder appends the client's header names to names. net/http
+// keeps them in a map under canonical names, so neither the client's
+// order nor its spelling (both of which nginx keeps) is known here: names
+// are sorted, a documented difference. A chunked request's Trailer
+// header, which net/http moves out of the header map, is put back in its
+// place.
+func clientHeaderOrder(r *http.Request, names []string) []string {
 	for n := range r.Header {
 		names = append(names, n)
 	}
@@ -728,15 +777,15 @@ func trailerNames(t http.Header) string {
 	return strings.Join(names, ", ")
 }
 
-// upstreamURI is the request-target nginx sends upstream
+// appendUpstreamURI appends the request-target nginx sends upstream
 // (ngx_http_proxy_create_request).
-func (st *reqState) upstreamURI(h *proxyHandler) string {
+func (st *reqState) appendUpstreamURI(dst []byte, h *proxyHandler) []byte {
 	if h.verbatimURI {
 		// proxy_pass with variables and a URI part: that URI, as it is.
-		return h.uriPart
+		return append(dst, h.uriPart...)
 	}
 	if !h.hasURI && st.rawURIValid() {
-		return st.target.RequestURI
+		return append(dst, st.target.RequestURI...)
 	}
 	// With a URI part, the location's name is replaced by it, unless
 	// "rewrite … break" changed the URI inside the location (nginx's
@@ -746,18 +795,17 @@ func (st *reqState) upstreamURI(h *proxyHandler) string {
 		prefix, locLen = h.uriPart, len(h.loc.name)
 	}
 	tail := st.uri[min(locLen, len(st.uri)):]
-	var b strings.Builder
-	b.WriteString(prefix)
+	dst = append(dst, prefix...)
 	if st.target.Escaped || st.internal {
-		b.WriteString(uri.Escape(tail, uri.EscapeURI))
+		dst = append(dst, uri.Escape(tail, uri.EscapeURI)...)
 	} else {
-		b.WriteString(tail)
+		dst = append(dst, tail...)
 	}
 	if st.args != "" {
-		b.WriteByte('?')
-		b.WriteString(st.args)
+		dst = append(dst, '?')
+		dst = append(dst, st.args...)
 	}
-	return b.String()
+	return dst
 }
 
 // rawURIValid is nginx's valid_unparsed_uri: the client's request-target

@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -337,16 +336,16 @@ type upstreamAttempt struct {
 	connect, header, response time.Duration // -1: none
 }
 
-// newAttempt starts the record of a try against addr.
-func (st *reqState) newAttempt(addr string) upstreamAttempt {
-	return upstreamAttempt{addr: addr, group: st.upstreamGroup, start: time.Now(), connect: -1, header: -1, response: -1}
+// newAttempt starts the record of a try against addr at start.
+func (st *reqState) newAttempt(addr string, start time.Time) upstreamAttempt {
+	return upstreamAttempt{addr: addr, group: st.upstreamGroup, start: start, connect: -1, header: -1, response: -1}
 }
 
-// endAttempt completes a try's record: its response time, 499 when the
-// client went away, and the OnUpstreamAttempt report.
-func (st *reqState) endAttempt(h *proxyHandler, a *upstreamAttempt, err error) {
+// endAttempt completes a try's record at now: its response time, 499 when
+// the client went away, and the OnUpstreamAttempt report.
+func (st *reqState) endAttempt(h *proxyHandler, a *upstreamAttempt, err error, now time.Time) {
 	if a.response < 0 {
-		a.response = time.Since(a.start)
+		a.response = now.Sub(a.start)
 	}
 	if err != nil && st.r.Context().Err() != nil {
 		a.status, err = 499, context.Cause(st.r.Context())
@@ -363,8 +362,8 @@ func (st *reqState) endAttempt(h *proxyHandler, a *upstreamAttempt, err error) {
 }
 
 // recordAttempt ends a try that did not reach the client.
-func (st *reqState) recordAttempt(h *proxyHandler, a upstreamAttempt, err error) {
-	st.endAttempt(h, &a, err)
+func (st *reqState) recordAttempt(h *proxyHandler, a upstreamAttempt, err error, now time.Time) {
+	st.endAttempt(h, &a, err, now)
 	st.attempts = append(st.attempts, a)
 }
 
@@ -451,29 +450,29 @@ func varUpstreamCookie(st *reqState, name string, d []byte) []byte {
 	return d
 }
 
-// sendUpstreamResponse passes the response whose head is resp to the
-// client, as nginx does from ngx_http_upstream_process_header on. The
-// last entry of st.attempts is this try. It reports whether the upstream
-// connection was read to the end of the response and may be reused.
-func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br *bufio.Reader, conn net.Conn) (reusable bool) {
+// sendUpstreamResponse passes the response whose head is resp, read by
+// header, to the client, as nginx does from
+// ngx_http_upstream_process_header on. The last entry of st.attempts is
+// this try. It reports whether the upstream connection was read to the
+// end of the response and may be reused, and when the try ended.
+func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, uc *upstreamConn, header time.Time) (reusable bool, end time.Time) {
 	rc := &h.conf.resp
-	ai := len(st.attempts) - 1
+	a := &st.attempts[len(st.attempts)-1]
 	st.upstream = resp
-	// end closes the upstream part before the request goes on elsewhere
-	// (error page, internal redirect), as ngx_http_upstream_finalize_request.
-	end := func() {
-		st.endAttempt(h, &st.attempts[ai], nil)
-		conn.Close()
-	}
+	br := uc.br
 	switch {
 	case resp.Status < http.StatusOK:
-		// A 101 (upgrade) or other 1xx is the final response for nginx.
-		err := st.sendInformational(h, resp, br, conn)
-		st.endAttempt(h, &st.attempts[ai], err)
+		// A 101 (upgrade) or other 1xx is the final response for nginx;
+		// the connection is a plain one for what follows.
+		uc.end()
+		_ = uc.conn.SetReadDeadline(header.Add(h.conf.readTimeout))
+		err := st.sendInformational(h, resp, br, uc.conn)
+		end = time.Now()
+		st.endAttempt(h, a, err, end)
 		if errors.Is(err, errNoHijack) {
 			panic(http.ErrAbortHandler)
 		}
-		return false
+		return false, end
 	case resp.Status >= http.StatusMultipleChoices && rc.interceptErrors && st.conf().errorPageFor(resp.Status) != nil:
 		if resp.Status == http.StatusUnauthorized {
 			for _, f := range resp.Fields {
@@ -482,37 +481,24 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br 
 				}
 			}
 		}
-		end()
+		st.endUpstream(h, a, uc, header)
 		st.finalize(resp.Status)
-		return false
+		return false, header
 	}
 	if target, ok := resp.Get("X-Accel-Redirect"); ok && rc.ignore&ignoreXARedirect == 0 {
 		st.copyRedirectHeaders(rc, resp)
-		end()
+		st.endUpstream(h, a, uc, header)
 		st.accelRedirect(target)
-		return false
+		return false, header
 	}
 	st.w.upstreamStatus = true
 	// nginx passes the upstream's status line as it came; only the
 	// binary's server loop can send one (net/http writes its own).
 	h1server.SetStatusLine(st.w.ResponseWriter, resp.Status, resp.StatusLine)
 	out := st.w.Header()
-	st.copyResponseHeaders(rc, resp, out)
-	buffering, clientRate := accelControls(rc, resp)
 	bodyAllowed := h1.BodyAllowed(st.method, resp.Status)
-	switch {
-	case resp.ContentLength >= 0:
-		out["Content-Length"] = []string{strconv.FormatInt(resp.ContentLength, 10)}
-	case bodyAllowed:
-		// Stream without a length: chunked to HTTP/1.1 clients, until
-		// close to HTTP/1.0 ones, and never the Content-Length net/http
-		// would compute for a short body nginx sends without one.
-		out["Transfer-Encoding"] = []string{"chunked"}
-	}
-	if _, ok := out["Content-Type"]; !ok {
-		// net/http would sniff a type nginx never sends.
-		out["Content-Type"] = nil
-	}
+	st.copyResponseHeaders(rc, resp, out, bodyAllowed)
+	buffering, clientRate := accelControls(rc, resp)
 	st.w.WriteHeader(resp.Status)
 	if !buffering && (br.Buffered() == 0 || !bodyAllowed) {
 		// Unbuffered, nginx sends the head at once when no body came
@@ -521,18 +507,28 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, br 
 	}
 	var err error
 	if bodyAllowed {
-		b := respBody{r: resp.Body(br, st.method), conn: conn, pending: br.Buffered, chunked: resp.Chunked}
+		b := respBody{r: resp.Body(br, st.method), uc: uc, chunked: resp.Chunked}
 		if buffering {
 			b.rate = rc.limitRate
 		}
-		err = st.sendBody(h, b, buffering, clientRate)
+		err = st.sendBody(b, buffering, clientRate)
 	}
-	st.endAttempt(h, &st.attempts[ai], err)
+	end = time.Now()
+	st.endAttempt(h, a, err, end)
 	if err != nil {
 		// The response is cut short: close the client connection.
 		panic(http.ErrAbortHandler)
 	}
-	return true
+	return true, end
+}
+
+// endUpstream closes the upstream part before the request goes on
+// elsewhere (error page, internal redirect), as
+// ngx_http_upstream_finalize_request does.
+func (st *reqState) endUpstream(h *proxyHandler, a *upstreamAttempt, uc *upstreamConn, now time.Time) {
+	st.endAttempt(h, a, nil, now)
+	uc.end()
+	uc.conn.Close()
 }
 
 // accelControls reads what the X-Accel headers decide, unless ignored:
@@ -568,63 +564,156 @@ func (st *reqState) responseFields(rc *responseConf, resp *h1.Response) (fields 
 	own = -1
 	fields = make([]h1.Field, 0, len(resp.Fields))
 	for _, f := range resp.Fields {
-		lname := strings.ToLower(f.Name)
-		if rc.hide[lname] {
+		var pass bool
+		if f, pass = st.passField(rc, f); !pass {
 			continue
 		}
-		switch lname {
-		case "content-length", "transfer-encoding", "connection", "keep-alive":
-			// Framing: consumed here, regenerated for the client.
-			continue
-		case "location":
-			v, rewritten := applyRules(st, rc.redirects, f.Value)
-			if rewritten {
-				own = len(fields)
-			}
-			f.Value = v
-		case "refresh":
-			f.Value = st.rewriteRefresh(rc.redirects, f.Value)
-		case "set-cookie":
-			if rc.rewritesCookies() {
-				f.Value = st.rewriteCookie(rc, f.Value)
-			}
+		if f.Name == "" {
+			own = len(fields)
+			f.Name = "Location"
 		}
 		fields = append(fields, f)
 	}
 	return fields, own
 }
 
-// copyResponseHeaders sets out to the upstream header as nginx passes it.
-func (st *reqState) copyResponseHeaders(rc *responseConf, resp *h1.Response, out http.Header) {
-	fields, own := st.responseFields(rc, resp)
-	for i, f := range fields {
+// passField is one upstream header field as nginx passes it, and whether
+// it does. A Location that proxy_redirect rewrote comes back with an
+// empty name, for the caller to mark it as nginx's own.
+func (st *reqState) passField(rc *responseConf, f h1.Field) (h1.Field, bool) {
+	if len(rc.hide) > 0 && hidden(rc.hide, f.Name) {
+		return f, false
+	}
+	switch {
+	case h1.EqualFold(f.Name, "Content-Length"), h1.EqualFold(f.Name, "Transfer-Encoding"),
+		h1.EqualFold(f.Name, "Connection"), h1.EqualFold(f.Name, "Keep-Alive"):
+		// Framing: consumed here, regenerated for the client.
+		return f, false
+	case h1.EqualFold(f.Name, "Location"):
+		v, rewritten := applyRules(st, rc.redirects, f.Value)
+		if rewritten {
+			f.Name = ""
+		}
+		f.Value = v
+	case h1.EqualFold(f.Name, "Refresh"):
+		f.Value = st.rewriteRefresh(rc.redirects, f.Value)
+	case h1.EqualFold(f.Name, "Set-Cookie"):
+		if rc.rewritesCookies() {
+			f.Value = st.rewriteCookie(rc, f.Value)
+		}
+	}
+	return f, true
+}
+
+// hidden looks a field name up in proxy_hide_header's set of lower-case
+// names without allocating for the lower-casing.
+func hidden(hide map[string]bool, name string) bool {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return hide[strings.ToLower(name)]
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return hide[string(buf[:len(name)])]
+}
+
+// copyResponseHeaders sets out to the upstream header as nginx passes it,
+// with the framing for the client. The values share one allocation.
+func (st *reqState) copyResponseHeaders(rc *responseConf, resp *h1.Response, out http.Header, bodyAllowed bool) {
+	// One slot per field, for the framing line, and for Date and Server.
+	vals := make([]string, 0, len(resp.Fields)+3)
+	add := func(name, v string) {
+		if old, ok := out[name]; ok && len(old) > 0 {
+			out[name] = append(old, v)
+			return
+		}
+		vals = append(vals, v)
+		out[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+	}
+	for _, f := range resp.Fields {
+		f, pass := st.passField(rc, f)
+		if !pass {
+			continue
+		}
 		// The fields net/http and the header filter look at go under
 		// their canonical names; the others keep the upstream's spelling.
 		name := f.Name
-		switch strings.ToLower(name) {
-		case "content-type":
-			// One Content-Type, the last one sent.
-			out["Content-Type"] = []string{f.Value}
-			continue
-		case "location":
+		switch {
+		case name == "":
 			name = "Location"
-			if i == own && len(out[name]) == 0 {
+			if len(out[name]) == 0 {
 				st.w.absLocation = true
 			}
-		case "server":
+		case h1.EqualFold(name, "Content-Type"):
+			// One Content-Type, the last one sent.
+			delete(out, "Content-Type")
+			name = "Content-Type"
+		case h1.EqualFold(name, "Location"):
+			name = "Location"
+		case h1.EqualFold(name, "Server"):
 			name = "Server"
-		case "date":
+		case h1.EqualFold(name, "Date"):
 			name = "Date"
 		}
-		out[name] = append(out[name], f.Value)
+		add(name, f.Value)
 	}
 	// A Date or Server that is passed but not sent leaves the response
 	// without one: nginx then adds none of its own either.
 	for _, name := range [...]string{"Date", "Server"} {
-		if _, ok := out[name]; !ok && !rc.hide[strings.ToLower(name)] {
+		if _, ok := out[name]; !ok && !hidden(rc.hide, name) {
 			out[name] = nil
 		}
 	}
+	switch {
+	case resp.ContentLength >= 0:
+		delete(out, "Content-Length")
+		add("Content-Length", contentLength(resp))
+	case bodyAllowed:
+		// Stream without a length: chunked to HTTP/1.1 clients, until
+		// close to HTTP/1.0 ones, and never the Content-Length net/http
+		// would compute for a short body nginx sends without one.
+		delete(out, "Transfer-Encoding")
+		add("Transfer-Encoding", "chunked")
+	}
+	if _, ok := out["Content-Type"]; !ok {
+		// net/http would sniff a type nginx never sends.
+		out["Content-Type"] = nil
+	}
+}
+
+// contentLength is the Content-Length nginx sends for resp: the
+// upstream's own text when it is the number written plainly, as it
+// usually is, so that no new string is made. The last Content-Length
+// field is the one that set resp.ContentLength.
+func contentLength(resp *h1.Response) string {
+	for i := len(resp.Fields) - 1; i >= 0; i-- {
+		if f := resp.Fields[i]; h1.EqualFold(f.Name, "Content-Length") {
+			if plainNumber(f.Value) {
+				return f.Value
+			}
+			break
+		}
+	}
+	return strconv.FormatInt(resp.ContentLength, 10)
+}
+
+// plainNumber reports whether v is decimal digits without a leading zero
+// (or "0").
+func plainNumber(v string) bool {
+	if v == "" || len(v) > 1 && v[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // copyRedirectHeaders copies what nginx keeps of a response that
@@ -717,11 +806,8 @@ var copyBufPool = sync.Pool{New: func() any { b := make([]byte, bodyChunk); retu
 
 // respBody is an upstream response body being read.
 type respBody struct {
-	r    io.Reader
-	conn net.Conn
-	// pending is what the connection's buffer still holds: bytes nginx
-	// got in the same read as those before them.
-	pending func() int
+	r       io.Reader
+	uc      *upstreamConn // its buffer holds what nginx got in the same read
 	chunked bool
 	rate    int64 // proxy_limit_rate, bytes per second
 }
@@ -738,12 +824,17 @@ type respBody struct {
 // buffers, so a partial one is dropped. Unbuffered, nginx filters each
 // read whole: a read that holds invalid chunked framing sends nothing of
 // itself.
-func (st *reqState) sendBody(h *proxyHandler, b respBody, buffering bool, clientRate int64) error {
+func (st *reqState) sendBody(b respBody, buffering bool, clientRate int64) error {
 	bp := copyBufPool.Get().(*[]byte)
 	defer copyBufPool.Put(bp)
 	buf := *bp
-	up := rateLimit{rate: b.rate, start: time.Now()}
-	down := rateLimit{rate: clientRate, start: st.now()}
+	var up, down rateLimit
+	if b.rate > 0 {
+		up = rateLimit{rate: b.rate, start: time.Now()}
+	}
+	if clientRate > 0 {
+		down = rateLimit{rate: clientRate, start: st.now()}
+	}
 	held := 0 // read and not yet sent
 	for {
 		room := len(buf) - held
@@ -757,12 +848,12 @@ func (st *reqState) sendBody(h *proxyHandler, b respBody, buffering bool, client
 			}
 			room = n
 		}
-		_ = b.conn.SetReadDeadline(time.Now().Add(h.conf.readTimeout))
+		// proxy_read_timeout is the upstreamConn's to keep.
 		n, err := b.r.Read(buf[held : held+room])
 		up.add(n)
 		held += n
 		full := held == len(buf)
-		if held > 0 && err == nil && (full || (!buffering && b.pending() == 0)) || held > 0 && err == io.EOF {
+		if held > 0 && err == nil && (full || (!buffering && b.uc.br.Buffered() == 0)) || held > 0 && err == io.EOF {
 			if werr := st.writeBody(buf[:held], &down, !buffering); werr != nil {
 				return werr
 			}

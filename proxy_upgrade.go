@@ -83,22 +83,22 @@ func (st *reqState) rawHead(rc *responseConf, resp *h1.Response, upgrade bool) [
 	b = append(b, resp.StatusLine...)
 	b = append(b, "\r\n"...)
 	if rc.hide["server"] {
-		b = appendField(b, "Server", st.signature(st.conf()))
+		b = h1.AppendField(b, "Server", st.signature(st.conf()))
 	}
 	if rc.hide["date"] {
-		b = appendField(b, "Date", time.Now().UTC().Format(http.TimeFormat))
+		b = h1.AppendField(b, "Date", time.Now().UTC().Format(http.TimeFormat))
 	}
 	if upgrade {
-		b = appendField(b, "Connection", "upgrade")
+		b = h1.AppendField(b, "Connection", "upgrade")
 	} else {
-		b = appendField(b, "Connection", "close")
+		b = h1.AppendField(b, "Connection", "close")
 	}
 	fields, own := st.responseFields(rc, resp)
 	for i, f := range fields {
 		if i == own {
 			f.Value = st.absoluteLocation(f.Value)
 		}
-		b = appendField(b, f.Name, f.Value)
+		b = h1.AppendField(b, f.Name, f.Value)
 	}
 	extra := http.Header{}
 	st.headersFilter(extra, resp.Status)
@@ -109,19 +109,12 @@ func (st *reqState) rawHead(rc *responseConf, resp *h1.Response, upgrade bool) [
 	slices.Sort(names)
 	for _, name := range names {
 		for _, v := range extra[name] {
-			b = appendField(b, name, v)
+			b = h1.AppendField(b, name, v)
 		}
 	}
 	for _, v := range st.w.addedServer {
-		b = appendField(b, "Server", v)
+		b = h1.AppendField(b, "Server", v)
 	}
-	return append(b, "\r\n"...)
-}
-
-func appendField(b []byte, name, value string) []byte {
-	b = append(b, name...)
-	b = append(b, ": "...)
-	b = append(b, value...)
 	return append(b, "\r\n"...)
 }
 

@@ -82,6 +82,22 @@ type reqState struct {
 	rewrittenInPlace bool
 	started          time.Time
 	scratch          []byte
+	// keep is storage reused from one request to the next.
+	keep reqStorage
+}
+
+// reqStorage is what a pooled reqState keeps between requests, so that a
+// proxied request allocates none of it.
+type reqStorage struct {
+	head     []byte      // the upstream request head
+	expand   []byte      // template.string's buffer
+	upstream h1.Response // upstream response heads are read into it
+	attempts []upstreamAttempt
+	names    []string // client header names, sorted
+	// cursors walk the pool, one per proxy_pass in progress: an error
+	// page may proxy again while the first one's cursor is in use.
+	cursors      [2]attemptCursor
+	cursorsInUse int
 }
 
 var statePool = sync.Pool{New: func() any { return &reqState{w: &respWriter{}} }}
@@ -91,14 +107,26 @@ func newReqState(srv *server, w http.ResponseWriter, r *http.Request) *reqState 
 	rw := st.w
 	*rw = respWriter{ResponseWriter: w, st: st}
 	scratch := st.scratch[:0]
+	keep := st.keep
 	// The request as nginx's parser keeps it: without the header lines
 	// it ignores.
 	r = filterClientHeaders(&srv.conf.req, r)
-	*st = reqState{srv: srv, r: r, w: rw, method: r.Method, scratch: scratch}
-	st.rr = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	*st = reqState{srv: srv, r: r, w: rw, method: r.Method, scratch: scratch, keep: keep}
+	st.attempts = st.keep.attempts[:0]
 	// nginx's post-read phase: realip configured at server level.
 	st.realipAt(srv.conf.realip)
 	return st
+}
+
+// request is r with this state in its context, for the handlers that
+// look it up (stateFrom). It is built on first use: the proxy handler,
+// given the state directly, never needs it. A handler may keep the
+// request and its context, so neither is pooled.
+func (st *reqState) request() *http.Request {
+	if st.rr == nil {
+		st.rr = st.r.WithContext(context.WithValue(st.r.Context(), stateKey{}, st))
+	}
+	return st.rr
 }
 
 func (st *reqState) release() {
@@ -106,10 +134,17 @@ func (st *reqState) release() {
 		st.body.release()
 		st.body = nil
 	}
-	st.r, st.rr, st.loc, st.caps, st.named = nil, nil, nil, nil, nil
+	if cap(st.attempts) <= 64 {
+		st.keep.attempts = st.attempts[:0]
+	}
+	st.keep.upstream.Fields = st.keep.upstream.Fields[:0]
+	st.r, st.rr, st.loc, st.caps, st.named, st.upstream = nil, nil, nil, nil, nil, nil
 	st.w.ResponseWriter, st.w.st = nil, nil
 	if cap(st.scratch) > 64<<10 {
 		st.scratch = nil
+	}
+	if cap(st.keep.head) > 64<<10 {
+		st.keep.head = nil
 	}
 	statePool.Put(st)
 }
@@ -300,6 +335,9 @@ func (st *reqState) locationPhases(loc *location) {
 				loc = st.srv.noMatch
 			}
 			st.loc = loc
+			if st.srv.proxy.trace != nil {
+				st.traceLocation(rc)
+			}
 			// nginx's find-config phase: internal, then the body size,
 			// then the auto-redirect.
 			if loc.internal && !st.internal {
@@ -339,12 +377,19 @@ func (st *reqState) locationPhases(loc *location) {
 	if len(st.loc.conf.tryFiles) > 0 && !st.tryFiles() {
 		return
 	}
-	st.loc.handler.ServeHTTP(st.w, st.rr)
+	if ph, ok := st.loc.handler.(*proxyHandler); ok {
+		ph.serve(st)
+		return
+	}
+	st.loc.handler.ServeHTTP(st.w, st.request())
 }
 
 // internalRedirect restarts location selection with a new URI and args,
 // as ngx_http_internal_redirect does.
 func (st *reqState) internalRedirect(newURI, args string, hasArgs bool) {
+	if st.srv.proxy.trace != nil {
+		st.traceRedirect(newURI, args, nil)
+	}
 	if !st.countURIChange(newURI) {
 		return
 	}
@@ -366,6 +411,9 @@ func (st *reqState) namedRedirect(name string) {
 		st.srv.proxy.logger.Error("could not find named location", "location", name)
 		st.finalize(http.StatusInternalServerError)
 		return
+	}
+	if st.srv.proxy.trace != nil {
+		st.traceRedirect(name, "", l)
 	}
 	if !st.countURIChange(name) {
 		return

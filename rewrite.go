@@ -163,6 +163,7 @@ func If(condition string, handler http.Handler, opts ...LocationOption) Directiv
 
 // condition is a compiled if condition.
 type condition struct {
+	src    string // as written, for Trace
 	op     string // "", "=", "!=", "~", "~*", "!~", "!~*", "-f", "!-f", …
 	subj   *template
 	value  *template
@@ -172,7 +173,7 @@ type condition struct {
 
 func (c *compiler) compileCondition(l *location, src string) *condition {
 	src = strings.TrimSpace(src)
-	cond := &condition{}
+	cond := &condition{src: src}
 	fields := strings.Fields(src)
 	if len(fields) == 0 {
 		c.errorf(l.pattern, "if", "invalid condition %q", src)
@@ -358,14 +359,25 @@ func (st *reqState) runScript(ops []scriptOp, locationLevel bool) scriptResult {
 			if op.re == nil {
 				continue
 			}
-			if r, done := st.runRewrite(op); done {
+			from, args := st.uri, st.args
+			r, done := st.runRewrite(op)
+			if st.srv.proxy.trace != nil {
+				st.traceRewrite(op, from, args, r)
+			}
+			if done {
 				return r
 			}
 		case opReturn:
+			if st.srv.proxy.trace != nil {
+				st.traceScript(op, TraceStep{Kind: TraceReturn, Status: op.code, Value: op.value.string(st)})
+			}
 			st.serveReturn(op.code, op.value)
 			return scriptAnswered
 		case opSet:
 			v := op.value.string(st)
+			if st.srv.proxy.trace != nil {
+				st.traceScript(op, TraceStep{Kind: TraceSet, Variable: op.name, Value: v})
+			}
 			if op.name == "args" {
 				// ngx_http_variable_set_args: the client's
 				// request-target no longer stands for the request, so
@@ -376,9 +388,19 @@ func (st *reqState) runScript(ops []scriptOp, locationLevel bool) scriptResult {
 			}
 			st.setVar(op.name, v)
 		case opBreak:
+			if st.srv.proxy.trace != nil {
+				st.traceScript(op, TraceStep{Kind: TraceBreak})
+			}
 			return scriptStop
 		case opIf:
-			if op.cond == nil || !op.cond.eval(st) {
+			if op.cond == nil {
+				continue
+			}
+			held := op.cond.eval(st)
+			if st.srv.proxy.trace != nil {
+				st.traceScript(op, TraceStep{Kind: TraceIf, Directive: "if (" + op.cond.src + ")", Matched: held})
+			}
+			if !held {
 				continue
 			}
 			if locationLevel {
@@ -743,4 +765,51 @@ func (m *mapVariable) eval(st *reqState) string {
 		return m.def.string(st)
 	}
 	return ""
+}
+
+// traceScript completes a rewrite-module step with the location and the
+// URI it ran on, and reports it.
+func (st *reqState) traceScript(op *scriptOp, step TraceStep) {
+	step.Location, step.URI, step.Args = st.tracePattern(), st.uri, st.args
+	if step.Directive == "" {
+		step.Directive = op.directive()
+	}
+	st.srv.proxy.trace(st.r, step)
+}
+
+// traceRewrite reports a rewrite that ran on from?args with result r.
+func (st *reqState) traceRewrite(op *scriptOp, from, args string, r scriptResult) {
+	step := TraceStep{Kind: TraceRewrite, Location: st.tracePattern(), Directive: op.directive(), URI: from, Args: args}
+	step.Matched, _ = op.re.match(from)
+	switch {
+	case r == scriptAnswered:
+		step.Status, step.Value = st.w.status, st.w.Header().Get("Location")
+	case step.Matched:
+		step.NewURI, step.NewArgs = st.uri, st.args
+	}
+	st.srv.proxy.trace(st.r, step)
+}
+
+var rewriteFlags = [...]string{"", " last", " break", " redirect", " permanent"}
+
+// directive writes op back as nginx.conf would.
+func (op *scriptOp) directive() string {
+	switch op.kind {
+	case opRewrite:
+		repl := op.repl.raw
+		if !op.addArgs {
+			repl += "?"
+		}
+		return "rewrite " + op.re.source + " " + repl + rewriteFlags[op.flag]
+	case opReturn:
+		if op.value == nil || op.value.raw == "" {
+			return fmt.Sprintf("return %d", op.code)
+		}
+		return fmt.Sprintf("return %d %s", op.code, op.value.raw)
+	case opSet:
+		return "set $" + op.name + " " + op.value.raw
+	case opBreak:
+		return "break"
+	}
+	return "if (" + op.cond.src + ")"
 }

@@ -151,65 +151,94 @@ func (st *reqState) resolve(full, root string) rootedPath {
 	return rootedPath{full: full, base: base, rel: rel}
 }
 
+// fileInfo is a file (or directory) a static lookup found. f is open
+// only for a regular file to send, and is the request's until close.
 type fileInfo struct {
 	f    *os.File
 	info fs.FileInfo
-	root *os.Root
+	// From an open_file_cache, f goes back to its entry.
+	cache *openFileCache
+	oc    *openFileConf
+	entry *ofcEntry
+	gen   int
 }
 
 func (fi *fileInfo) close() {
-	if fi.f != nil {
+	switch {
+	case fi.entry != nil:
+		fi.cache.release(fi.oc, fi.entry, fi.gen, fi.f)
+	case fi.f != nil:
 		fi.f.Close()
-	}
-	if fi.root != nil {
-		fi.root.Close()
 	}
 }
 
-// open opens p inside its base directory. Errors are mapped to the
-// status nginx answers: 404 for missing files (and for anything outside
-// the directory), 403 for permission denied, 500 otherwise.
-func openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, error) {
+// openRooted looks p up inside its base directory, through the
+// location's open_file_cache if it has one: with dirOnly only its
+// metadata is wanted (a stat), otherwise a regular file is opened.
+// Errors are mapped to the status nginx answers: 404 for missing files
+// (and for anything outside the directory), 403 for permission denied,
+// 500 otherwise.
+func (st *reqState) openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, error) {
 	if strings.IndexByte(p.rel, 0) >= 0 {
 		return nil, http.StatusNotFound, fs.ErrNotExist
 	}
-	root, err := os.OpenRoot(p.base)
-	if err != nil {
-		return nil, statusForOpenError(err), err
-	}
 	rel := p.rel
+	if dirOnly {
+		rel = strings.TrimSuffix(rel, "/")
+	}
 	if rel == "" {
 		rel = "."
 	}
-	if dirOnly {
-		rel = strings.TrimSuffix(rel, "/")
-		if rel == "" {
-			rel = "."
+	sf := st.srv.proxy.files
+	oc := &st.conf().openFiles
+	if oc.cache == nil {
+		r := lookupFile(sf, p.base, rel, !dirOnly)
+		if r.err != nil {
+			return nil, r.status, r.err
 		}
-		info, err := rootStat(root, p.base, rel)
-		if err != nil {
-			root.Close()
-			return nil, statusForOpenError(err), err
-		}
-		return &fileInfo{info: info, root: root}, 0, nil
+		return &fileInfo{f: r.f, info: r.info}, 0, nil
 	}
-	f, err := root.Open(rel)
-	if isEscape(err) {
-		if r, ok := inRoot(p.base, rel); ok {
-			f, err = root.Open(r)
-		}
+	r, e, gen := oc.cache.lookup(oc, sf, ofcKey{p.base, rel}, !dirOnly, func(open bool) lookupResult {
+		return lookupFile(sf, p.base, rel, open)
+	})
+	if r.err != nil {
+		return nil, r.status, r.err
 	}
+	fi := &fileInfo{f: r.f, info: r.info}
+	if e != nil && r.f != nil {
+		fi.cache, fi.oc, fi.entry, fi.gen = oc.cache, oc, e, gen
+	}
+	return fi, 0, nil
+}
+
+// lookupFile looks rel up on disk inside base: a stat, or with open the
+// file opened, kept open only when it is a regular file.
+func lookupFile(sf *staticFiles, base, rel string, open bool) lookupResult {
+	root, err := sf.root(base)
 	if err != nil {
-		root.Close()
-		return nil, statusForOpenError(err), err
+		return lookupResult{status: statusForOpenError(err), err: err}
+	}
+	if !open {
+		info, err := rootStat(root, base, rel)
+		if err != nil {
+			return lookupResult{status: statusForOpenError(err), err: err}
+		}
+		return lookupResult{info: info}
+	}
+	f, err := openIn(root, base, rel)
+	if err != nil {
+		return lookupResult{status: statusForOpenError(err), err: err}
 	}
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
-		root.Close()
-		return nil, http.StatusInternalServerError, err
+		return lookupResult{status: http.StatusInternalServerError, err: err}
 	}
-	return &fileInfo{f: f, info: info, root: root}, 0, nil
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return lookupResult{info: info}
+	}
+	return lookupResult{f: f, info: info}
 }
 
 // isEscape reports os.Root's refusal to follow a path out of its
@@ -281,7 +310,7 @@ func (st *reqState) serveFile() {
 	}
 	full, root := st.mapURIToPath(st.uri)
 	p := st.resolve(full, root)
-	fi, status, err := openRooted(p, false)
+	fi, status, err := st.openRooted(p, false)
 	if err != nil {
 		st.logOpenError(full, err, status)
 		st.finalize(status)
@@ -349,7 +378,7 @@ func (st *reqState) sendFile(fi *fileInfo) {
 		// The gzip filter runs before the range filter.
 		NoRanges: func() bool { return st.gz.encode || st.gz.static },
 	}
-	if _, errStatus := fileserve.Serve(st.w, st.rr, content, status, opt); errStatus != 0 {
+	if _, errStatus := fileserve.Serve(st.w, st.request(), content, status, opt); errStatus != 0 {
 		st.headersFiltered = false
 		st.finalize(errStatus)
 	}
@@ -371,7 +400,7 @@ func (st *reqState) serveDirectory() {
 		}
 		full, root := st.mapURIToPath(st.uri)
 		p := st.resolve(full+name, root)
-		fi, status, err := openRooted(p, false)
+		fi, status, err := st.openRooted(p, false)
 		if err == nil {
 			fi.close()
 			st.internalRedirect(st.uri+name, st.args, st.hasArgs)
@@ -383,7 +412,7 @@ func (st *reqState) serveDirectory() {
 			return
 		}
 		if !dirTested {
-			dir, status, err := openRooted(st.resolve(full, root), true)
+			dir, status, err := st.openRooted(st.resolve(full, root), true)
 			if err != nil {
 				st.logOpenError(full, err, status)
 				st.finalize(status)
@@ -404,7 +433,7 @@ func (st *reqState) serveDirectory() {
 		st.serveAutoindex(p)
 		return
 	}
-	dir, status, err := openRooted(p, true)
+	dir, status, err := st.openRooted(p, true)
 	if err != nil {
 		st.logOpenError(full, err, status)
 		st.finalize(status)
@@ -431,18 +460,20 @@ func (st *reqState) serveAutoindex(p rootedPath) {
 		st.finalize(http.StatusBadRequest)
 		return
 	}
-	fi, status, err := openRooted(p, false)
+	// nginx's autoindex opens the directory itself, never through
+	// open_file_cache.
+	root, dir, status, err := openDir(st.srv.proxy.files, p)
 	if err != nil {
 		st.logOpenError(p.full, err, status)
 		st.finalize(status)
 		return
 	}
-	defer fi.close()
-	if !fi.info.IsDir() {
+	if dir == nil {
 		st.finalize(http.StatusNotFound)
 		return
 	}
-	entries, err := listRooted(fi, p.base, p.rel)
+	defer dir.Close()
+	entries, err := listRooted(root, dir, p.base, p.rel)
 	if err != nil {
 		st.finalize(http.StatusInternalServerError)
 		return
@@ -458,12 +489,37 @@ func (st *reqState) serveAutoindex(p rootedPath) {
 	_ = fileserve.RenderAutoindex(st.w, st.uri, entries, opt)
 }
 
+// openDir opens the directory p names for listing, with the root it
+// lies in; for a name that is not a directory, dir is nil.
+func openDir(sf *staticFiles, p rootedPath) (*os.Root, *os.File, int, error) {
+	if strings.IndexByte(p.rel, 0) >= 0 {
+		return nil, nil, http.StatusNotFound, fs.ErrNotExist
+	}
+	rel := p.rel
+	if rel == "" {
+		rel = "."
+	}
+	root, err := sf.root(p.base)
+	if err != nil {
+		return nil, nil, statusForOpenError(err), err
+	}
+	dir, err := openIn(root, p.base, rel)
+	if err != nil {
+		return nil, nil, statusForOpenError(err), err
+	}
+	if info, err := dir.Stat(); err != nil || !info.IsDir() {
+		dir.Close()
+		return nil, nil, 0, nil
+	}
+	return root, dir, 0, nil
+}
+
 // listRooted lists an opened directory as the autoindex module reads it:
 // dot files skipped, entries stat()ed through symlinks, a dangling or
 // looping link shown as itself, unreadable entries left out. Links are
 // followed only inside the root.
-func listRooted(dir *fileInfo, base, rel string) ([]fileserve.Entry, error) {
-	dirents, err := dir.f.ReadDir(-1)
+func listRooted(root *os.Root, dir *os.File, base, rel string) ([]fileserve.Entry, error) {
+	dirents, err := dir.ReadDir(-1)
 	if err != nil {
 		return nil, err
 	}
@@ -478,13 +534,13 @@ func listRooted(dir *fileInfo, base, rel string) ([]fileserve.Entry, error) {
 		if rel != "" && rel != "." {
 			p = rel + "/" + name
 		}
-		info, err := rootStat(dir.root, base, p)
+		info, err := rootStat(root, base, p)
 		special := false
 		if err != nil {
 			if errors.Is(err, fs.ErrPermission) {
 				continue
 			}
-			if info, err = dir.root.Lstat(p); err != nil {
+			if info, err = root.Lstat(p); err != nil {
 				continue
 			}
 			special = true
@@ -531,7 +587,7 @@ func (st *reqState) tryFiles() bool {
 			path = root + tail
 		}
 		_ = full
-		fi, _, err := openRooted(st.resolve(path, root), true)
+		fi, _, err := st.openRooted(st.resolve(path, root), true)
 		if err != nil {
 			continue
 		}

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -243,6 +245,9 @@ type poolState struct {
 	single bool
 	idle   *connCache // nil without keepalive
 	clock  func() time.Time
+	// realClock: clock is time.Now, so a time the request has already
+	// read serves instead of another clock read (see at).
+	realClock bool
 	// resolved holds each server line's addresses, in the order of the
 	// pool's servers; refreshAt is when the first Resolve server's expire
 	// (zero when none does).
@@ -251,6 +256,15 @@ type poolState struct {
 }
 
 func (ps *poolState) now() time.Time { return ps.clock() }
+
+// at is the pool's time for a request whose clock last read t: t itself,
+// unless [WithClock] replaced the clock.
+func (ps *poolState) at(t time.Time) time.Time {
+	if ps.realClock {
+		return t
+	}
+	return ps.clock()
+}
 
 // build resolves the pool's servers into peers, once, looking host names
 // up with the pool's resolver, else system (nil: the system resolver).
@@ -394,7 +408,7 @@ func (u *UpstreamPool) newStateCtx(ctx context.Context, servers []Server, prev *
 	}
 	ps := &poolState{name: u.name, balancer: u.balancer, clock: u.clock}
 	if ps.clock == nil {
-		ps.clock = time.Now
+		ps.clock, ps.realClock = time.Now, true
 	}
 	if prev != nil {
 		ps.idle = prev.idle
@@ -652,18 +666,29 @@ type attemptCursor struct {
 }
 
 func newCursor(ps *poolState, key []byte) *attemptCursor {
+	c := new(attemptCursor)
+	c.reset(ps, key)
+	return c
+}
+
+// reset starts a walk of ps, keeping the storage of the last one.
+func (c *attemptCursor) reset(ps *poolState, key []byte) {
 	// nginx's tries: the servers not marked down, backups included.
 	tries := 0
-	for _, t := range []*tier{&ps.primary, &ps.backup} {
+	for _, t := range [...]*tier{&ps.primary, &ps.backup} {
 		for _, p := range t.peers {
 			if !p.down {
 				tries++
 			}
 		}
 	}
-	return &attemptCursor{
+	tried := c.tried[:0]
+	tried = slices.Grow(tried, max(len(ps.primary.peers), len(ps.backup.peers)))
+	tried = tried[:max(len(ps.primary.peers), len(ps.backup.peers))]
+	clear(tried)
+	*c = attemptCursor{
 		ps:         ps,
-		tried:      make([]bool, max(len(ps.primary.peers), len(ps.backup.peers))),
+		tried:      tried,
 		tries:      tries,
 		key:        key,
 		hash:       89, // ip_hash's seed; hash resets it
@@ -713,14 +738,147 @@ type keepaliveConf struct {
 	lifetime time.Duration
 }
 
-// upstreamConn is a connection to a peer with what the cache needs to know.
+// upstreamConn is a connection to a peer with what the cache needs to
+// know. It is also the io.ReadWriter the exchange goes through (see
+// begin), so that one deadline covers a quick exchange.
 type upstreamConn struct {
 	conn     net.Conn
-	br       *bufio.Reader
+	br       *bufio.Reader // reads through the upstreamConn
 	peer     *peer
 	created  time.Time
 	idleFrom time.Time
 	requests int
+	ex       exchange
+	// abort is the watcher a slow exchange arms on the client's context:
+	// bound once per connection, not per request.
+	abort func()
+}
+
+// exchange is the state of one request on an upstreamConn.
+//
+// nginx notices at once that a client left, and times its upstream
+// reads and writes out separately (proxy_read_timeout between two reads,
+// proxy_send_timeout between two writes). Arming a context watcher and
+// two deadlines per request is most of the cost of a quick exchange, so
+// an exchange starts with a single deadline, quickWait away (less when a
+// timeout is shorter), and no watcher. Most exchanges end before it. One
+// that reaches it checks whether the client left, then goes on the slow
+// way: a watcher on the client's context and a deadline set before every
+// read and write, as nginx's timers. A client abort is thus noticed
+// within quickWait, and at once after that.
+type exchange struct {
+	active, slow bool
+	ctx          context.Context
+	send, read   time.Duration
+	stop         func() bool // the slow way's watcher
+}
+
+// quickWait is how long an exchange runs on its first deadline.
+const quickWait = 100 * time.Millisecond
+
+func newUpstreamConn(conn net.Conn, p *peer, bufSize int, now time.Time) *upstreamConn {
+	uc := &upstreamConn{conn: conn, peer: p, created: now}
+	uc.br = bufio.NewReaderSize(uc, bufSize)
+	uc.abort = func() { _ = uc.conn.SetDeadline(time.Unix(1, 0)) }
+	return uc
+}
+
+// begin starts an exchange at start for the client request of ctx.
+// slow starts it the slow way at once, as does a timeout shorter than
+// quickWait, which only per-operation deadlines measure right.
+func (uc *upstreamConn) begin(ctx context.Context, start time.Time, send, read time.Duration, slow bool) {
+	uc.ex = exchange{active: true, ctx: ctx, send: send, read: read}
+	if slow || min(send, read) <= quickWait {
+		uc.goSlow()
+		return
+	}
+	_ = uc.conn.SetDeadline(start.Add(quickWait))
+}
+
+// goSlow arms the client watcher; reads and writes set their own
+// deadlines from now on.
+func (uc *upstreamConn) goSlow() {
+	if uc.ex.slow {
+		return
+	}
+	uc.ex.slow = true
+	uc.ex.stop = context.AfterFunc(uc.ex.ctx, uc.abort)
+}
+
+// end ends the exchange: the connection is a plain one again, for a
+// tunnel, or for the cache. It reports false when the client watcher
+// has run, or may still be running: its deadline would cut whatever
+// exchange came next, so the connection must not be cached.
+func (uc *upstreamConn) end() bool {
+	clean := uc.ex.stop == nil || uc.ex.stop()
+	uc.ex = exchange{}
+	return clean
+}
+
+// errClientGone interrupts an exchange whose client left.
+var errClientGone = errors.New("client closed the connection")
+
+// Read reads from the upstream within proxy_read_timeout.
+func (uc *upstreamConn) Read(p []byte) (int, error) {
+	if !uc.ex.active {
+		return uc.conn.Read(p)
+	}
+	if uc.ex.slow {
+		if err := uc.slowDeadline(uc.conn.SetReadDeadline, uc.ex.read); err != nil {
+			return 0, err
+		}
+		return uc.conn.Read(p)
+	}
+	n, err := uc.conn.Read(p)
+	if n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, err
+	}
+	if err := uc.quickExpired(); err != nil {
+		return 0, err
+	}
+	return uc.Read(p)
+}
+
+// Write writes to the upstream, each write within proxy_send_timeout.
+func (uc *upstreamConn) Write(p []byte) (int, error) {
+	if !uc.ex.active {
+		return uc.conn.Write(p)
+	}
+	if uc.ex.slow {
+		if err := uc.slowDeadline(uc.conn.SetWriteDeadline, uc.ex.send); err != nil {
+			return 0, err
+		}
+		return uc.conn.Write(p)
+	}
+	n, err := uc.conn.Write(p)
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, err
+	}
+	if err := uc.quickExpired(); err != nil {
+		return n, err
+	}
+	m, err := uc.Write(p[n:])
+	return n + m, err
+}
+
+// quickExpired handles the end of the first deadline: an error when the
+// client left, otherwise the exchange goes on the slow way.
+func (uc *upstreamConn) quickExpired() error {
+	if uc.ex.ctx.Err() != nil {
+		return errClientGone
+	}
+	uc.goSlow()
+	return nil
+}
+
+// slowDeadline sets a deadline timeout from now, and then reports a
+// client gone meanwhile (the watcher may have run before it).
+func (uc *upstreamConn) slowDeadline(set func(time.Time) error, timeout time.Duration) error {
+	_ = set(time.Now().Add(timeout))
+	if uc.ex.ctx.Err() != nil {
+		return errClientGone
+	}
+	return nil
 }
 
 // connCache is nginx's keepalive cache: idle connections of one pool,
@@ -741,7 +899,7 @@ func newConnCache(c keepaliveConf) *connCache {
 	if c.lifetime == 0 {
 		c.lifetime = time.Hour
 	}
-	return &connCache{conf: c}
+	return &connCache{conf: c, idle: make([]*upstreamConn, 0, c.max)}
 }
 
 // get takes the most recently cached connection to p, closing expired ones
@@ -757,7 +915,7 @@ func (cc *connCache) get(p *peer, now time.Time) (*upstreamConn, bool) {
 		if uc.peer.name != p.name {
 			continue
 		}
-		cc.idle = append(cc.idle[:i], cc.idle[i+1:]...)
+		cc.idle = slices.Delete(cc.idle, i, i+1)
 		if now.Sub(uc.idleFrom) > cc.conf.timeout || now.Sub(uc.created) > cc.conf.lifetime {
 			uc.conn.Close()
 			continue
@@ -767,7 +925,8 @@ func (cc *connCache) get(p *peer, now time.Time) (*upstreamConn, bool) {
 	return nil, false
 }
 
-// put caches uc and reports whether it was kept.
+// put caches uc and reports whether it was kept. The cache's slice keeps
+// its capacity: putting and getting allocate nothing.
 func (cc *connCache) put(uc *upstreamConn, now time.Time) bool {
 	if uc.requests >= cc.conf.requests || now.Sub(uc.created) > cc.conf.lifetime {
 		return false
@@ -777,7 +936,7 @@ func (cc *connCache) put(uc *upstreamConn, now time.Time) bool {
 	defer cc.mu.Unlock()
 	if len(cc.idle) >= cc.conf.max {
 		cc.idle[0].conn.Close()
-		cc.idle = cc.idle[1:]
+		cc.idle = slices.Delete(cc.idle, 0, 1)
 	}
 	cc.idle = append(cc.idle, uc)
 	return true

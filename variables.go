@@ -68,12 +68,22 @@ func (t *template) expand(st *reqState, dst []byte) []byte {
 	return dst
 }
 
-// String expands the template to a new string.
+// String expands the template to a new string, the string being the
+// only allocation: the expansion goes through the state's buffer (taken
+// for the time, so that a template expanded meanwhile by a variable uses
+// a fresh one).
 func (t *template) string(st *reqState) string {
 	if t.static() {
 		return t.raw
 	}
-	return string(t.expand(st, nil))
+	buf := st.keep.expand
+	st.keep.expand = nil
+	buf = t.expand(st, buf[:0])
+	s := string(buf)
+	if cap(buf) <= 4<<10 {
+		st.keep.expand = buf
+	}
+	return s
 }
 
 func isVarChar(c byte) bool {

@@ -2,6 +2,7 @@ package frontdesktest
 
 import (
 	"net/http"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/frontdesk-go/frontdesk"
 )
 
 // corpusDir holds published nginx configurations (see its README).
@@ -25,8 +28,9 @@ http {
 `
 
 // corpus starts a conf.d file of the corpus as its Docker image would run
-// it, with the environment c describes; it skips when the file is absent.
-func corpus(t *testing.T, name string, c Config) *Nginx {
+// it, with the environment c describes and the stock files extra (path →
+// content) the image ships; it skips when the file is absent.
+func corpus(t *testing.T, name string, c Config, extra ...string) *Nginx {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(corpusDir, name))
 	if os.IsNotExist(err) {
@@ -42,6 +46,9 @@ func corpus(t *testing.T, name string, c Config) *Nginx {
 		"etc/nginx/nginx.conf":     {Data: []byte(corpusMain)},
 		"etc/nginx/mime.types":     {Data: mime},
 		"etc/nginx/conf.d/" + name: {Data: src},
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		c.FS.(fstest.MapFS)[extra[i]] = &fstest.MapFile{Data: []byte(extra[i+1])}
 	}
 	return Start(t, c)
 }
@@ -95,4 +102,92 @@ func TestCorpusAwesomeComposeReact(t *testing.T) {
 		assert.Equal(t, http.StatusOK, res.Status, "%s\n%s", path, res.Explanation)
 		assert.Equal(t, body, res.Body, path)
 	}
+}
+
+// Chatwoot's certbot-managed HTTPS server: certificates, DH parameters and
+// log directories are the test's, the Rails app on 127.0.0.1:3000 a test
+// backend.
+func TestCorpusChatwoot(t *testing.T) {
+	t.Parallel()
+	certs := t.TempDir()
+	Certificate(t, certs, "chatwoot.domain.com")
+	// RFC 7919's ffdhe2048 group as the DH parameters.
+	dh, err := os.ReadFile("testdata/ffdhe2048.pem")
+	require.NoError(t, err)
+	ssl := writeFiles(t, map[string]string{"dhparam": string(dh)})
+	app := Serve(t, nil)
+	n := corpus(t, "chatwoot.conf", Config{
+		Paths: map[string]string{
+			"/etc/letsencrypt/live/chatwoot.domain.com": certs,
+			"/etc/ssl":       ssl,
+			"/var/log/nginx": t.TempDir(),
+		},
+		Backends: map[string]string{"127.0.0.1:3000": app.Addr},
+	})
+	res := n.Get(t, "http://www.chatwoot.domain.com/app")
+	assert.Equal(t, http.StatusMovedPermanently, res.Status)
+	assert.Equal(t, "https://chatwoot.domain.com/", res.Header.Get("Location"))
+
+	res = n.Request(t, "GET", "https://chatwoot.domain.com/api/v1/accounts", http.Header{"Authorization": {"Bearer x"}}, nil)
+	require.Equal(t, http.StatusOK, res.Status, res.Explanation.String())
+	got := app.Last()
+	assert.Equal(t, "https", got.Header.Get("X-Forwarded-Proto"))
+	assert.Equal(t, "on", got.Header.Get("X-Forwarded-Ssl"))
+	assert.Equal(t, "chatwoot.domain.com", got.Host)
+	assert.Equal(t, "GET /api/v1/accounts HTTP/1.1", got.Line)
+	assert.Equal(t, "max-age=31536000; includeSubDomains", res.Header.Get("Strict-Transport-Security"))
+	assert.Equal(t, ServerExact, res.Explanation.ServerMatch)
+}
+
+// Frappe's template, its ${VAR} placeholders set as the image's
+// entrypoint sets them: the explanation follows its rewrites, try_files
+// to @webserver and the app's X-Accel-Redirect to the internal location.
+func TestCorpusFrappeDocker(t *testing.T) {
+	t.Parallel()
+	sites := writeFiles(t, map[string]string{
+		"site1.local/public/files/logo.svg": "<svg/>",
+		"site1.local/private/files/a.pdf":   "pdf",
+	})
+	backend := Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/private/files/") {
+			w.Header().Set("X-Accel-Redirect", "/protected"+r.URL.Path)
+			return
+		}
+		w.Write([]byte("desk"))
+	}))
+	n := corpus(t, "frappe-docker.conf", Config{
+		Vars: map[string]string{
+			"BACKEND": "backend:8000", "SOCKETIO": "websocket:9000", "FRAPPE_SITE_NAME_HEADER": "site1.local",
+			"UPSTREAM_REAL_IP_ADDRESS": "127.0.0.1", "UPSTREAM_REAL_IP_HEADER": "X-Forwarded-For",
+			"UPSTREAM_REAL_IP_RECURSIVE": "off", "PROXY_READ_TIMEOUT": "120", "CLIENT_MAX_BODY_SIZE": "50m",
+		},
+		Backends: map[string]string{"backend": backend.Addr},
+		Paths:    map[string]string{"/home/frappe/frappe-bench/sites": sites},
+	}, "etc/nginx/snippets/security_headers.conf", "add_header X-Frame-Options SAMEORIGIN;\n")
+
+	res := n.Get(t, "http://site1.local:8080/app/")
+	assert.Equal(t, http.StatusMovedPermanently, res.Status)
+	assert.Equal(t, "/app", res.Header.Get("Location"), "absolute_redirect off")
+	rw := steps(res.Explanation, frontdesk.TraceRewrite)
+	require.NotEmpty(t, rw, res.Explanation.String())
+	assert.Equal(t, "rewrite ^(.+)/$ $1 permanent", rw[0].Directive)
+
+	res = n.Request(t, "GET", "http://site1.local:8080/app", http.Header{"X-Forwarded-Proto": {"https"}}, nil)
+	require.Equal(t, "desk", res.Body, res.Explanation.String())
+	assert.Equal(t, "@webserver", res.Explanation.Location)
+	assert.Equal(t, "https", backend.Last().Header.Get("X-Forwarded-Proto"))
+	assert.Equal(t, "site1.local", backend.Last().Header.Get("X-Frappe-Site-Name"))
+
+	res = n.Get(t, "http://site1.local:8080/files/logo.svg")
+	assert.Equal(t, "<svg/>", res.Body, res.Explanation.String())
+	assert.Equal(t, "attachment", res.Header.Get("Content-Disposition"))
+	assert.Equal(t, []string{"/"}, res.Explanation.Steps[len(res.Explanation.Steps)-1].Enclosing)
+
+	res = n.Get(t, "http://site1.local:8080/private/files/a.pdf")
+	assert.Equal(t, "pdf", res.Body, res.Explanation.String())
+	assert.Equal(t, `~ ^/protected/(.*)`, res.Explanation.Location)
+	redirects := steps(res.Explanation, frontdesk.TraceRedirect)
+	require.Len(t, redirects, 2, res.Explanation.String())
+	assert.Equal(t, "try_files", redirects[0].Cause)
+	assert.Equal(t, "X-Accel-Redirect", redirects[1].Cause)
 }

@@ -28,10 +28,20 @@
 // # Explanations
 //
 // Every request made through [Nginx.Do], [Nginx.Get] or [Nginx.Client] is
-// explained: the listen address and server block that took it, the
-// location, the final $uri, the status, each upstream try with its
-// outcome, and the access-log line nginx's "combined" format would have
-// written. [Explanation.String] is meant for failing tests.
+// explained: the listen address and server block that took it and why
+// (exact name, wildcard, regex, default server), every location selected
+// and the precedence step that chose it (=, ^~, first regex, longest
+// prefix, named), each rewrite, return, set, if and break with the URI
+// before and after, each internal redirect with its cause (try_files,
+// error_page, index, X-Accel-Redirect), each upstream try with its
+// outcome and the request the upstream received, the peers' state
+// afterwards, and the access-log line nginx's "combined" format would
+// have written. [Explanation.String] is meant for failing tests.
+//
+// # Time
+//
+// [Config.Clock] gives the upstream blocks a [Clock] the test moves, so
+// that max_fails and fail_timeout are tested without waiting.
 //
 // # Misbehaving backends
 //
@@ -39,5 +49,6 @@
 // [CloseBeforeHeaders], [Hang], [SlowHeaders], [SlowBody] and [Malformed]
 // are raw TCP servers that fail the way production backends do; [Status]
 // and [FailEvery] are handlers for [Serve]. All are stopped in t.Cleanup,
-// and every connection is bounded in time.
+// and every connection is bounded in time. [Certificate] makes the
+// certificate a configuration's "listen 443 ssl" server expects.
 package frontdesktest

@@ -4,6 +4,7 @@ package frontdesktest
 // directories, host names and the addresses connections go to.
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"io/fs"
@@ -27,12 +28,16 @@ type env struct {
 	mu    sync.Mutex
 	hosts map[string]netip.Addr // host name → its stand-in address
 	byIP  map[netip.Addr]string // and back
+	// conns are the upstream connections open, or closed with a request
+	// not yet reported; stopped is set by closeConns.
+	conns   map[*upConn]bool
+	stopped bool
 }
 
 type pathMap struct{ from, to string }
 
 func newEnv(c Config) *env {
-	e := &env{vars: c.Vars, backends: c.Backends, hosts: map[string]netip.Addr{}, byIP: map[netip.Addr]string{}}
+	e := &env{vars: c.Vars, backends: c.Backends, hosts: map[string]netip.Addr{}, byIP: map[netip.Addr]string{}, conns: map[*upConn]bool{}}
 	for from, to := range c.Paths {
 		// Absolute, so that the test's working directory is read once.
 		if abs, err := filepath.Abs(to); err == nil {
@@ -63,10 +68,12 @@ func (e *env) mapPath(dir string) string {
 }
 
 // fsys returns the file system the loader reads: base (the operating
-// system's when nil) with Paths and Vars applied. It is base itself when
-// there is nothing to apply, so the loader's own messages are unchanged.
+// system's when nil) with Paths and Vars applied; a path under one of
+// Paths is read from its fixture even with a base, so that certificates
+// and htpasswd files move with it. It is base itself when there is
+// nothing to apply, so the loader's own messages are unchanged.
 func (e *env) fsys(base fs.FS) fs.FS {
-	if base != nil && len(e.vars) == 0 {
+	if base != nil && len(e.vars) == 0 && len(e.paths) == 0 {
 		return base
 	}
 	return &envFS{e: e, base: base}
@@ -81,12 +88,12 @@ type envFS struct {
 func (f *envFS) Open(name string) (fs.File, error) {
 	var file fs.File
 	var err error
-	if f.base != nil {
+	if mapped := f.e.mapPath("/" + name); f.base != nil && mapped == "/"+name {
 		file, err = f.base.Open(name)
 	} else {
 		// fs names have no leading "/"; the loader strips it from nginx's
 		// absolute paths.
-		file, err = os.Open(f.e.mapPath("/" + name))
+		file, err = os.Open(mapped)
 		if err != nil {
 			// Keep fs's error shape: the loader words "No such file".
 			err = &fs.PathError{Op: "open", Path: name, Err: unwrapPathErr(err)}
@@ -149,8 +156,70 @@ func (e *env) lookupAddrs(_ context.Context, host string) ([]netip.Addr, time.Du
 	return []netip.Addr{e.addrFor(host)}, 0, nil
 }
 
-// dial opens an upstream connection where Backends sends it.
+// dial opens an upstream connection where Backends sends it, recording
+// what the request sends on it.
 func (e *env) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := e.dialTarget(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	uc := &upConn{Conn: c, e: e}
+	uc.ex, _ = ctx.Value(explainKey{}).(*Explanation)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		c.Close()
+		return nil, net.ErrClosed
+	}
+	e.conns[uc] = true
+	return uc, nil
+}
+
+// closeConns closes every upstream connection and refuses new ones: a
+// request stopped while it waits for its upstream then ends at once,
+// whatever deadline frontdesk has set on the connection.
+func (e *env) closeConns() {
+	e.mu.Lock()
+	e.stopped = true
+	conns := e.conns
+	e.conns = map[*upConn]bool{}
+	e.mu.Unlock()
+	for c := range conns {
+		c.Conn.Close()
+	}
+}
+
+// upConn is an upstream connection that keeps what its first request
+// writes, for the explanation's Attempt.Sent.
+type upConn struct {
+	net.Conn
+	e *env
+	// Guarded by e.mu.
+	ex     *Explanation // the request that opened it, until reported
+	buf    bytes.Buffer
+	closed bool
+}
+
+func (c *upConn) Write(p []byte) (int, error) {
+	c.e.mu.Lock()
+	if c.ex != nil && c.buf.Len()+len(p) <= maxSent {
+		c.buf.Write(p)
+	}
+	c.e.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+func (c *upConn) Close() error {
+	c.e.mu.Lock()
+	c.closed = true
+	if c.ex == nil {
+		delete(c.e.conns, c)
+	}
+	c.e.mu.Unlock()
+	return c.Conn.Close()
+}
+
+func (e *env) dialTarget(ctx context.Context, network, addr string) (net.Conn, error) {
 	target, ok := e.target(network, addr)
 	if !ok {
 		if ap, err := netip.ParseAddrPort(addr); err == nil && standIn.Contains(ap.Addr()) {

@@ -61,3 +61,46 @@ func ExampleOpen_error() {
 	// Output:
 	// unknown directive "proxy_pas" in nginx.conf:4
 }
+
+// The steps of an explanation say why a request ended where it did: here
+// a legacy URL is rewritten, no file exists for it, and try_files hands
+// it to the app's named location.
+func ExampleExplanation() {
+	n, err := frontdesktest.Open(frontdesktest.Config{
+		Text: `
+events {}
+http {
+    server {
+        listen 80;
+        root /srv/www;
+        rewrite ^/blog/(\d+)$ /posts/$1 last;
+        location ~ \.php$ { return 403; }
+        location / { try_files $uri @app; }
+        location @app { return 200 "app\n"; }
+    }
+}`,
+		Paths: map[string]string{"/srv/www": "testdata"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer n.Close()
+	req, _ := http.NewRequest("GET", "http://example.com/blog/42", nil)
+	_, ex, err := n.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range ex.Steps {
+		fmt.Println(s)
+	}
+	fmt.Println(ex.ServerMatch, "|", ex.Location, "|", ex.LocationMatch)
+	// Output:
+	// rewrite "rewrite ^/blog/(\\d+)$ /posts/$1 last" on "/blog/42": → "/posts/42"
+	// location "/" for "/posts/42": longest prefix, no regex matched; regexes not matching: ["~ \\.php$"]
+	// internal redirect by try_files: "/posts/42" → "@app" (in "/")
+	// location "@app" for "/posts/42": named location
+	// return 200 "app\n" (in "@app")
+	// default server | @app | named location
+}

@@ -1,17 +1,24 @@
 package frontdesktest
 
 // Explanations: what frontdesk decided for a request, gathered from
-// frontdesk.Observe and frontdesk.OnUpstreamAttempt through the request's
-// context.
+// frontdesk.Trace, frontdesk.OnUpstreamAttempt and frontdesk.Observe
+// through the request's context, and from the upstream connections.
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
 // Explanation is how one request was served.
@@ -20,11 +27,22 @@ type Explanation struct {
 	Listen string
 	// Server is the chosen server block's $server_name ("" for a block
 	// without server_name) and ServerAt its "file:line" when the listen
-	// address and name single it out.
+	// address and name single it out; ServerMatch says why it was chosen
+	// (0 when the block is not singled out).
 	Server, ServerAt string
+	ServerMatch      ServerMatch
+	// Host is $host, the name the server was chosen by.
+	Host string
 	// Location is the pattern of the location that served the request
-	// ("" when none matched), after rewrites and internal redirects.
-	Location string
+	// ("" when none matched), after rewrites and internal redirects, and
+	// LocationMatch the precedence step that chose it.
+	Location      string
+	LocationMatch frontdesk.MatchStep
+	// Steps are frontdesk's decisions in order: each location selected
+	// (and why), each rewrite, return, set, if and break, each internal
+	// redirect (try_files, error_page, index, X-Accel-Redirect) and each
+	// status nginx generated.
+	Steps []frontdesk.TraceStep
 	// URI is the final $uri and Args $args.
 	URI, Args string
 	// Status is the status sent to the client.
@@ -34,11 +52,15 @@ type Explanation struct {
 	// UpstreamAddr and UpstreamStatus are $upstream_addr and
 	// $upstream_status, as nginx logs them.
 	UpstreamAddr, UpstreamStatus string
+	// Peers is the state of the peers of every upstream block tried, by
+	// block, once the request was done: failures counted towards
+	// max_fails, requests in flight, availability.
+	Peers map[string][]frontdesk.PeerState
 	// AccessLog is the line nginx's "combined" log format would have
 	// written.
 	AccessLog string
 
-	mu sync.Mutex // guards Upstream while the request runs
+	mu sync.Mutex // guards Steps and Upstream while the request runs
 }
 
 // Attempt is one try of the request against an upstream server.
@@ -48,6 +70,11 @@ type Attempt struct {
 	Status   int    // its status; 502/504 for an error/timeout, 499 when the client left
 	Err      string // why the try failed, "" for a complete response
 	Time     time.Duration
+	// Sent is the request as the upstream received it (request line,
+	// headers, body), read from the connection frontdesk opened for the
+	// try; nil when none was opened (refused) or when the try reused a
+	// keep-alive connection opened by an earlier request.
+	Sent *Received
 }
 
 func (a Attempt) String() string {
@@ -55,7 +82,46 @@ func (a Attempt) String() string {
 	if a.Err != "" {
 		s += ": " + a.Err
 	}
+	if a.Sent != nil {
+		s += fmt.Sprintf("\n    sent %q, Host %q", a.Sent.Line, a.Sent.Host)
+		for _, k := range []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Real-Ip", "Upgrade", "Connection"} {
+			if v := a.Sent.Header.Get(k); v != "" {
+				s += fmt.Sprintf(", %s %q", k, v)
+			}
+		}
+		if len(a.Sent.Body) > 0 {
+			s += fmt.Sprintf(", %d-byte body", len(a.Sent.Body))
+		}
+	}
 	return s
+}
+
+// ServerMatch is why nginx chose a server block for a request's host.
+type ServerMatch uint8
+
+const (
+	// ServerExact: a server_name equal to the host.
+	ServerExact ServerMatch = iota + 1
+	// ServerWildcardStart: a name such as "*.example.com" or
+	// ".example.com".
+	ServerWildcardStart
+	// ServerWildcardEnd: a name such as "www.example.*".
+	ServerWildcardEnd
+	// ServerRegex: the first "~" name, in configuration order, that
+	// matched.
+	ServerRegex
+	// ServerDefault: no name matched; the listen address's default
+	// server (default_server, else the first server block).
+	ServerDefault
+)
+
+var serverMatchNames = [...]string{"unknown", "exact name", "wildcard name *.", "wildcard name .*", "regex name", "default server"}
+
+func (m ServerMatch) String() string {
+	if int(m) < len(serverMatchNames) {
+		return serverMatchNames[m]
+	}
+	return "ServerMatch(" + strconv.Itoa(int(m)) + ")"
 }
 
 // String lays the explanation out for a failing test's message.
@@ -68,13 +134,26 @@ func (e *Explanation) String() string {
 	if e.ServerAt != "" {
 		fmt.Fprintf(&b, " (%s)", e.ServerAt)
 	}
+	if e.ServerMatch != 0 {
+		fmt.Fprintf(&b, " by %v for host %q", e.ServerMatch, e.Host)
+	}
 	fmt.Fprintf(&b, ", location %q, $uri %q", e.Location, e.URI)
 	if e.Args != "" {
 		fmt.Fprintf(&b, ", $args %q", e.Args)
 	}
 	fmt.Fprintf(&b, " → %d\n", e.Status)
+	for i, s := range e.Steps {
+		fmt.Fprintf(&b, "  step %d: %v\n", i+1, s)
+	}
 	for i, a := range e.Upstream {
 		fmt.Fprintf(&b, "  try %d: %v\n", i+1, a)
+	}
+	for _, name := range sortedKeys(e.Peers) {
+		fmt.Fprintf(&b, "  upstream %s:", name)
+		for _, p := range e.Peers[name] {
+			fmt.Fprintf(&b, " [%s fails=%d in-flight=%d available=%v]", p.Addr, p.Fails, p.Conns, p.Available)
+		}
+		b.WriteByte('\n')
 	}
 	fmt.Fprintf(&b, "  access log: %s", e.AccessLog)
 	return b.String()
@@ -82,13 +161,27 @@ func (e *Explanation) String() string {
 
 type explainKey struct{}
 
+func explanationOf(r *http.Request) *Explanation {
+	ex, _ := r.Context().Value(explainKey{}).(*Explanation)
+	return ex
+}
+
+// trace is the Trace callback.
+func (n *Nginx) trace(r *http.Request, s frontdesk.TraceStep) {
+	if ex := explanationOf(r); ex != nil {
+		ex.mu.Lock()
+		ex.Steps = append(ex.Steps, s)
+		ex.mu.Unlock()
+	}
+}
+
 // attempt is the OnUpstreamAttempt callback.
 func (n *Nginx) attempt(a frontdesk.UpstreamAttempt) {
-	ex, _ := a.Request.Context().Value(explainKey{}).(*Explanation)
+	ex := explanationOf(a.Request)
 	if ex == nil {
 		return
 	}
-	at := Attempt{Upstream: a.Upstream, Addr: a.Addr, Status: a.Status, Time: a.ResponseTime}
+	at := Attempt{Upstream: a.Upstream, Addr: a.Addr, Status: a.Status, Time: a.ResponseTime, Sent: n.env.sent(ex)}
 	if a.Err != nil {
 		at.Err = a.Err.Error()
 	}
@@ -100,7 +193,7 @@ func (n *Nginx) attempt(a frontdesk.UpstreamAttempt) {
 // observe is the Observe callback: nginx's log phase.
 func (n *Nginx) observe(i frontdesk.RequestInfo) {
 	r := i.Request()
-	ex, _ := r.Context().Value(explainKey{}).(*Explanation)
+	ex := explanationOf(r)
 	if ex == nil {
 		return
 	}
@@ -108,10 +201,28 @@ func (n *Nginx) observe(i frontdesk.RequestInfo) {
 		s, _ := i.Variable(name)
 		return s
 	}
-	ex.Server = v("server_name")
-	ex.ServerAt = n.serverAt(ex.Listen, ex.Server)
+	ex.Server, ex.Host = v("server_name"), v("host")
+	if s := n.serverBlock(ex.Listen, ex.Server); s != nil {
+		ex.ServerAt = fmt.Sprintf("%s:%d", s.File, s.Line)
+		ex.ServerMatch = serverMatch(s, ex.Host)
+	}
 	ex.Location, ex.URI, ex.Args, ex.Status = i.Location(), i.URI(), i.Args(), i.Status()
 	ex.UpstreamAddr, ex.UpstreamStatus = v("upstream_addr"), v("upstream_status")
+	ex.mu.Lock()
+	for _, s := range ex.Steps {
+		if s.Kind == frontdesk.TraceLocation {
+			ex.LocationMatch = s.Match
+		}
+	}
+	for _, a := range ex.Upstream {
+		if p := n.Pool(a.Upstream); p != nil {
+			if ex.Peers == nil {
+				ex.Peers = map[string][]frontdesk.PeerState{}
+			}
+			ex.Peers[a.Upstream], _ = p.State()
+		}
+	}
+	ex.mu.Unlock()
 
 	// log_format combined '$remote_addr - $remote_user [$time_local] '
 	//                     '"$request" $status $body_bytes_sent '
@@ -140,10 +251,10 @@ func dash(s string) string {
 	return s
 }
 
-// serverAt names the server block for a listen address and
-// $server_name when exactly one block has both.
-func (n *Nginx) serverAt(listen, name string) string {
-	at := ""
+// serverBlock is the server block for a listen address and $server_name
+// when exactly one block has both.
+func (n *Nginx) serverBlock(listen, name string) *nginxconf.Server {
+	var found *nginxconf.Server
 	for _, s := range n.conf.Servers {
 		first := ""
 		if len(s.Names) > 0 {
@@ -154,12 +265,90 @@ func (n *Nginx) serverAt(listen, name string) string {
 		}
 		for _, l := range s.Listen {
 			if l.Addr == listen {
-				if at != "" {
-					return ""
+				if found != nil {
+					return nil
 				}
-				at = fmt.Sprintf("%s:%d", s.File, s.Line)
+				found = s
 			}
 		}
 	}
-	return at
+	return found
+}
+
+// serverMatch is why s was chosen for host: the kind of the name of s
+// that matches it in nginx's order (exact, leading wildcard, trailing
+// wildcard, regex), or the default server when none does.
+func serverMatch(s *nginxconf.Server, host string) ServerMatch {
+	best := ServerDefault
+	for _, name := range s.Names {
+		m := ServerMatch(0)
+		switch {
+		case strings.HasPrefix(name, "~"):
+			if re, err := regexp.Compile(name[1:]); err == nil && re.MatchString(host) {
+				m = ServerRegex
+			}
+		case strings.HasPrefix(name, "*."):
+			if strings.HasSuffix(host, name[1:]) {
+				m = ServerWildcardStart
+			}
+		case strings.HasPrefix(name, "."):
+			if host == name[1:] || strings.HasSuffix(host, name) {
+				m = ServerWildcardStart
+			}
+		case strings.HasSuffix(name, ".*"):
+			if strings.HasPrefix(host, name[:len(name)-1]) {
+				m = ServerWildcardEnd
+			}
+		case strings.EqualFold(name, host):
+			m = ServerExact
+		}
+		if m != 0 && m < best {
+			best = m
+		}
+	}
+	return best
+}
+
+// maxSent bounds what is kept of a request written to an upstream.
+const maxSent = 1 << 20
+
+// sent returns, and forgets, the request written on the upstream
+// connection that ex's request opened last and has not yet reported.
+func (e *env) sent(ex *Explanation) *Received {
+	e.mu.Lock()
+	var c *upConn
+	for uc := range e.conns {
+		if uc.ex == ex {
+			c = uc
+		}
+	}
+	if c == nil {
+		e.mu.Unlock()
+		return nil
+	}
+	// Later writes on the connection (keep-alive reuse) belong to
+	// requests the connection cannot be tied to.
+	c.ex = nil
+	data := c.buf.Bytes()
+	c.buf = bytes.Buffer{}
+	if c.closed {
+		delete(e.conns, c)
+	}
+	e.mu.Unlock()
+	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(data)))
+	if err != nil {
+		return nil
+	}
+	body, _ := io.ReadAll(req.Body)
+	return &Received{Line: req.Method + " " + req.RequestURI + " " + req.Proto, Method: req.Method, URI: req.RequestURI,
+		Host: req.Host, Header: req.Header, Body: body}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

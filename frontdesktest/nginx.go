@@ -63,10 +63,15 @@ type Config struct {
 	// order, keeping each server line's parameters (weight, max_fails,
 	// backup …); the number of addresses must match the block's.
 	Upstreams map[string][]string
-	// Paths maps a configured directory to a fixture directory: static
-	// files under root and alias, and included files when FS is not set.
-	// The longest matching prefix wins.
+	// Paths maps a configured directory to a fixture directory of the
+	// operating system: static files under root and alias, and the files
+	// the loader reads (includes, certificates, htpasswd), even when FS
+	// is set. The longest matching prefix wins.
 	Paths map[string]string
+	// Clock, if set, is the clock every upstream block's failure
+	// accounting reads (max_fails, fail_timeout, keepalive_timeout):
+	// the test moves it with [Clock.Advance] instead of waiting.
+	Clock *Clock
 }
 
 // Nginx is a configuration being served. Its methods are safe for
@@ -146,6 +151,15 @@ func Open(conf Config) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
+	if conf.Clock != nil {
+		for _, u := range Pools(cfg) {
+			// Before replaceUpstreams builds the pools' state, which
+			// takes the clock.
+			if err := frontdesk.WithClock(conf.Clock.Now)(u); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if err := replaceUpstreams(cfg, conf.Upstreams); err != nil {
 		return nil, err
 	}
@@ -155,6 +169,7 @@ func Open(conf Config) (*Nginx, error) {
 		frontdesk.Logger(slog.New(slog.DiscardHandler)), // quiet for tests; Explanation reports outcomes
 		frontdesk.Observe(n.observe),
 		frontdesk.OnUpstreamAttempt(n.attempt),
+		frontdesk.Trace(n.trace),
 		frontdesk.UpstreamDialer(e.dial),
 		frontdesk.SystemResolver(e.lookupAddrs),
 	)
@@ -238,12 +253,16 @@ func (n *Nginx) listen() error {
 				return err
 			}
 			li := &listener{listen: l.Addr, local: localAddr(l.Addr), addr: ln.Addr().String()}
-			li.srv = &http.Server{Handler: n.handler(li), ReadHeaderTimeout: 10 * time.Second, HTTP2: n.conf.HTTP2(l.Addr)}
+			li.srv = &http.Server{Handler: n.handler(li), ReadHeaderTimeout: 10 * time.Second, HTTP2: n.conf.HTTP2(l.Addr),
+				// HTTP/2 with prior knowledge on a plain "listen ... http2".
+				Protocols: n.conf.Protocols(l.Addr)}
 			n.listens = append(n.listens, li)
 			if tc := n.conf.TLS(l.Addr); tc != nil {
 				// "listen 443 ssl": the configuration's certificates,
 				// SNI and ALPN (h2 with "http2").
 				ln = tls.NewListener(ln, tc)
+			} else {
+				ln = n.conf.Listener(l.Addr, ln)
 			}
 			go li.srv.Serve(ln)
 		}
@@ -478,8 +497,12 @@ func (n *Nginx) Close() {
 	n.mu.Lock()
 	n.closed = true
 	n.mu.Unlock()
-	// Closing the connections cancels the requests' contexts, which ends
-	// their upstream tries; waiting leaves no goroutine behind the test.
+	// Closing the client connections cancels the requests' contexts;
+	// closing the upstream ones ends a try even when the cancellation
+	// came just before frontdesk set the try's read deadline (which
+	// would then hold the request for proxy_read_timeout). Waiting
+	// leaves no goroutine behind the test.
+	n.env.closeConns()
 	n.serving.Wait()
 	if n.proxy != nil {
 		n.proxy.Close()

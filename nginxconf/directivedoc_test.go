@@ -86,7 +86,13 @@ func renderDirectiveDoc() []byte {
 	b.WriteString("# nginx directives in frontdesk\n\n")
 	b.WriteString("Generated from the directive table in `nginxconf/table.go` by\n")
 	b.WriteString("`go test ./nginxconf -run TestDirectiveDocUpToDate -update`; do not edit by hand.\n\n")
-	fmt.Fprintf(&b, "Every directive of nginx 1.22.1 (%d rows, contexts checked against the binary by\n", len(names))
+	var newer []string
+	for _, k := range names {
+		if s := directiveTable[k]; s.newer != "" {
+			newer = append(newer, fmt.Sprintf("`%s` of %s", k, s.newer))
+		}
+	}
+	fmt.Fprintf(&b, "Every directive of nginx 1.22.1, and %s (%d rows, contexts checked against the binary by\n", strings.Join(newer, ", "), len(names))
 	b.WriteString("`TestDirectiveTableMatchesNginx`):\n\n")
 	fmt.Fprintf(&b, "- implemented (%d): frontdesk honours it, tested against nginx by the conformance tests;\n", counts["implemented"])
 	fmt.Fprintf(&b, "- process tuning (%d): accepted, with no meaning in-process;\n", counts["process tuning"])
@@ -101,6 +107,9 @@ func renderDirectiveDoc() []byte {
 		}
 		if s.module != "" {
 			st += " (module " + s.module + ")"
+		}
+		if s.newer != "" {
+			st += " (nginx " + s.newer + ", newer than 1.22.1, which refuses it: `-t` warns)"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", k, contextNames(s.ctx), st)
 	}

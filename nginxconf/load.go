@@ -66,6 +66,7 @@ type Config struct {
 
 	tls map[string]*tls.Config       // by listen address (TLS)
 	h2  map[string]*http.HTTP2Config // by listen address (HTTP/2)
+	h2c map[string]*http.Protocols   // by listen address (plain HTTP/2, tls.go)
 }
 
 // Position names a directive and where it was written.
@@ -374,6 +375,7 @@ func structEvents(b *builder, f *frame, d *Directive) {
 type httpState struct {
 	sc      *scope
 	servers []*serverState
+	d       *Directive // the http block
 }
 
 func structHTTP(b *builder, f *frame, d *Directive) {
@@ -382,7 +384,7 @@ func structHTTP(b *builder, f *frame, d *Directive) {
 		return
 	}
 	b.http = true
-	h := &httpState{sc: &scope{}}
+	h := &httpState{sc: &scope{}, d: d}
 	b.walk(&frame{ctx: ctxHTTP, check: f.check, sc: h.sc, http: h}, d.Block)
 	if d.EndLine == 0 {
 		// A syntax error stopped nginx inside the block.

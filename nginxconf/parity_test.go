@@ -31,6 +31,10 @@ type parityCase struct {
 	// accepts, as fragments of its messages: the directives it does not
 	// implement, the one divergence allowed.
 	refused []string
+	// newer lists directives of later nginx versions that frontdesk
+	// accepts on purpose (README, differences): nginx refuses the first
+	// as unknown, frontdesk loads the file and warns about it.
+	newer []string
 }
 
 // h wraps a body in an http block, after the events block nginx requires.
@@ -295,7 +299,8 @@ var parityCases = []parityCase{
 	{name: "limit_except", conf: l("limit_except GET {\n deny all;\n}")},
 	{name: "proxy_pass in limit_except", conf: l("limit_except GET {\n proxy_pass http://127.0.0.1;\n}"), refused: []string{`"proxy_pass" directive inside "limit_except"`}},
 	{name: "https upstream", conf: l("proxy_pass https://127.0.0.1;")},
-	{name: "http2 on is nginx 1.25.1 syntax", conf: s("listen 8443 ssl;\nhttp2 on;")},
+	{name: "http2 on is nginx 1.25.1 syntax", conf: s("listen 8443;\nhttp2 on;"), newer: []string{"http2"}},
+	{name: "http2 on in http, off in a server", conf: h("http2 on;\nserver {\n listen 8443;\n http2 off;\n}"), newer: []string{"http2", "http2"}},
 	{name: "listen ssl without a certificate", conf: s("listen 8443 ssl;")},
 	{name: "https upstream with variables", conf: l("proxy_pass https://127.0.0.1$request_uri;"), refused: []string{"https upstreams"}},
 	{name: "proxy_ssl_verify without CAs", conf: l("proxy_pass https://127.0.0.1;\nproxy_ssl_verify on;")},
@@ -325,6 +330,18 @@ func TestParityWithNginx(t *testing.T) {
 
 			want := nginxVerdict(t, bin, dir)
 			got, refused := frontdeskVerdict(t, dir, tt.conf)
+			if tt.newer != nil {
+				assert.Equal(t, fmt.Sprintf(`unknown directive "%s" in %s:%d`, tt.newer[0], conf, newerLine(tt.conf, tt.newer[0])), want)
+				cfg, err := LoadFile(conf, Options{Prefix: dir + "/"})
+				if assert.NoError(t, err, "frontdesk accepts what a later nginx accepts") {
+					var warned []string
+					for _, w := range cfg.Warnings {
+						warned = append(warned, w.Directive)
+					}
+					assert.Equal(t, tt.newer, warned, "-t warns about each")
+				}
+				return
+			}
 
 			if tt.refused != nil {
 				assert.Equal(t, "", want, "nginx must accept a configuration marked refused")
@@ -399,4 +416,15 @@ func frontdeskVerdict(t *testing.T, dir, conf string) (first string, refused []s
 		require.NoError(t, p.Close())
 	}
 	return "", nil
+}
+
+// newerLine is the line of conf where the directive name is first
+// written, which nginx names in its "unknown directive" message.
+func newerLine(conf, name string) int {
+	for i, line := range strings.Split(conf, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), name+" ") {
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -122,6 +122,10 @@ type directiveSpec struct {
 	module string
 	// upstream handles a directive of an upstream{} block.
 	upstream func(u *upstreamState, d *Directive) error
+	// newer is the nginx version that added a directive 1.22.1 does not
+	// know: frontdesk accepts it and -t warns that the reference refuses
+	// it.
+	newer string
 }
 
 // lookup finds the row for a directive read in ctx: inside upstream{} the
@@ -440,6 +444,7 @@ func init() {
 		"ssl_verify_depth":          {ctx: httpSrv, args: args1, value: vNum, dup: true},
 
 		// ngx_http_v2_module.
+		"http2":                        {ctx: httpSrv, args: args1, value: vFlag, dup: true, newer: "1.25.1"},
 		"http2_body_preread_size":      {ctx: httpSrv, args: args1, value: vSize, dup: true, tuning: true},
 		"http2_chunk_size":             {ctx: httpSrvLoc, args: args1, value: vSize, dup: true, tuning: true},
 		"http2_idle_timeout":           {ctx: httpSrv, args: args1, tuning: true},

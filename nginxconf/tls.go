@@ -3,11 +3,14 @@ package nginxconf
 import (
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,12 +30,12 @@ import (
 //   - ssl_dhparam: crypto/tls has no finite-field (DHE) key exchange, so
 //     the file is accepted and unused; DHE suites in ssl_ciphers are
 //     dropped with a warning.
-//   - ssl_stapling*: accepted; no OCSP response is stapled (crypto/tls can
-//     staple a fixed response, but nginx fetches and refreshes one, which
-//     this first cut does not do).
+//   - ssl_stapling: the response of ssl_stapling_file is stapled; none is
+//     fetched (see staple).
 //   - ssl_session_cache: crypto/tls resumes through tickets only; the
 //     cache size is meaningless in-process. ssl_session_tickets off
 //     disables tickets, so no session is resumed at all.
+//     ssl_session_ticket_key files become crypto/tls's keys (ticketKeys).
 //   - ssl_early_data: accepted; crypto/tls's server never accepts 0-RTT,
 //     which is nginx's default (off).
 //   - TLSv1 and TLSv1.1 in ssl_protocols: crypto/tls still implements
@@ -49,6 +52,8 @@ var sslDirectives = []string{
 	"ssl_verify_depth", "ssl_early_data", "ssl_ecdh_curve", "ssl_buffer_size",
 	// HTTP/2 settings that net/http's server exposes, per listen address.
 	"http2_max_concurrent_streams",
+	// nginx 1.25.1's "http2 on" (structHTTP2).
+	"http2",
 }
 
 func init() {
@@ -56,6 +61,23 @@ func init() {
 		directiveTable[n].tuning = false
 		directiveTable[n].structural = structSSL
 	}
+	directiveTable["http2"].structural = structHTTP2
+}
+
+// structHTTP2 is "http2 on|off", which nginx 1.25.1 added and 1.22.1
+// refuses as an unknown directive. It is honoured as 1.25.1 does: h2 by
+// ALPN on the server's ssl listeners (per SNI server), and on a plain
+// address whose default server has it, HTTP/1 and HTTP/2 with prior
+// knowledge side by side (the client preface tells them apart). -t warns,
+// since the reference nginx would not start with it.
+func structHTTP2(b *builder, f *frame, d *Directive) {
+	structSSL(b, f, d)
+	if f.check {
+		return
+	}
+	b.cfg.Warnings = append(b.cfg.Warnings, Warning{File: d.File, Line: d.Line, Directive: d.Name,
+		Message: fmt.Sprintf(`"%s" is nginx %s syntax: nginx 1.22.1 refuses it as an unknown directive ("listen ... http2" is its spelling)`, d.Name, directiveTable[d.Name].newer)})
+	b.warnedAt = append(b.warnedAt, d)
 }
 
 // structSSL records an ssl_* directive at its level; the configurations are
@@ -71,6 +93,7 @@ type serverTLS struct {
 	srv          *serverState
 	conf         *tls.Config
 	preferServer bool        // ssl_prefer_server_ciphers
+	http2        bool        // "http2 on" (nginx 1.25.1)
 	certs        *certLoader // certificates named with variables
 }
 
@@ -108,8 +131,11 @@ func (b *builder) buildTLS(h *httpState) {
 		}
 		vals := sslValues(h.sc, s.sc)
 		st := &serverTLS{srv: s}
+		if ds := vals["http2"]; len(ds) > 0 {
+			st.http2 = strings.EqualFold(ds[0].Args[0], "on")
+		}
 		if len(vals["ssl_certificate"]) > 0 || ssl {
-			conf, loader, verify, err := b.serverTLSConfig(s, vals)
+			conf, loader, verify, err := b.serverTLSConfig(h, s, vals)
 			if e := (*Error)(nil); errors.As(err, &e) && e.NotImplemented {
 				b.refused = append(b.refused, e)
 				continue
@@ -147,11 +173,12 @@ func (b *builder) buildTLS(h *httpState) {
 				}
 			}
 		}
-		if !ssl {
-			continue
-		}
 		if def == nil {
 			def = srvs[0]
+		}
+		if !ssl {
+			b.plainHTTP2(h, addr, def, h2)
+			continue
 		}
 		if def.conf == nil {
 			// nginx checks this for the server with "listen ... ssl".
@@ -162,19 +189,67 @@ func (b *builder) buildTLS(h *httpState) {
 			b.cfg.tls = map[string]*tls.Config{}
 		}
 		b.cfg.tls[addr] = sniConfig(def, srvs, h2)
-		if h2 {
-			// nginx's default is 128 (net/http's 250); the default
-			// server's value applies to the connection.
-			n := 128
-			if ds := sslValues(h.sc, def.srv.sc)["http2_max_concurrent_streams"]; len(ds) > 0 {
-				n, _ = strconv.Atoi(ds[0].Args[0])
-			}
-			if b.cfg.h2 == nil {
-				b.cfg.h2 = map[string]*http.HTTP2Config{}
-			}
-			b.cfg.h2[addr] = &http.HTTP2Config{MaxConcurrentStreams: n}
+		if h2 || slices.ContainsFunc(srvs, func(st *serverTLS) bool { return st.http2 }) {
+			b.http2Config(h, addr, def)
 		}
 	}
+}
+
+// http2Config records the HTTP/2 settings of addr: nginx's default of 128
+// streams (net/http's is 250), or the default server's
+// http2_max_concurrent_streams, which applies to the connection.
+func (b *builder) http2Config(h *httpState, addr string, def *serverTLS) {
+	n := 128
+	if ds := sslValues(h.sc, def.srv.sc)["http2_max_concurrent_streams"]; len(ds) > 0 {
+		n, _ = strconv.Atoi(ds[0].Args[0])
+	}
+	if b.cfg.h2 == nil {
+		b.cfg.h2 = map[string]*http.HTTP2Config{}
+	}
+	b.cfg.h2[addr] = &http.HTTP2Config{MaxConcurrentStreams: n}
+}
+
+// plainHTTP2 records what a plain address speaks besides HTTP/1. nginx
+// 1.22 serves a "listen ... http2" address without ssl with HTTP/2 only,
+// prior knowledge (no Upgrade: h2c); nginx 1.25.1's "http2 on" in its
+// default server keeps HTTP/1 and tells HTTP/2 by the client preface.
+func (b *builder) plainHTTP2(h *httpState, addr string, def *serverTLS, listenH2 bool) {
+	p := &http.Protocols{}
+	switch {
+	case listenH2:
+		p.SetUnencryptedHTTP2(true)
+	case def.http2:
+		p.SetHTTP1(true)
+		p.SetUnencryptedHTTP2(true)
+	default:
+		return
+	}
+	if b.cfg.h2c == nil {
+		b.cfg.h2c = map[string]*http.Protocols{}
+	}
+	b.cfg.h2c[addr] = p
+	b.http2Config(h, addr, def)
+}
+
+// Protocols is what the plain listen address addr speaks, for
+// http.Server.Protocols: nil for HTTP/1 alone (and for ssl addresses,
+// where ALPN decides), HTTP/2 with prior knowledge alone for "listen ...
+// http2" without ssl (serve it through [Config.Listener]), or both for a
+// default server with "http2 on".
+func (c *Config) Protocols(addr string) *http.Protocols {
+	return c.h2c[addr]
+}
+
+// Listener returns l, the listener of the plain address addr, as nginx
+// serves it: for an HTTP/2-only address a connection that does not open
+// with the HTTP/2 client preface gets nginx's SETTINGS, WINDOW_UPDATE and
+// GOAWAY (PROTOCOL_ERROR) frames and is closed, where net/http would close
+// it without a word.
+func (c *Config) Listener(addr string, l net.Listener) net.Listener {
+	if p := c.h2c[addr]; p == nil || p.HTTP1() {
+		return l
+	}
+	return &h2OnlyListener{Listener: l, streams: c.h2[addr].MaxConcurrentStreams}
 }
 
 // HTTP2 is the HTTP/2 configuration of the listen address addr for
@@ -186,25 +261,26 @@ func (c *Config) HTTP2(addr string) *http.HTTP2Config {
 
 // sniConfig serves def's configuration, switching to the server block whose
 // server_name matches the client's SNI name.
+// h2 is "listen ... http2" on the address; a server with "http2 on" offers
+// h2 when SNI picks it, as nginx 1.25.1's ALPN callback decides by the
+// server the name selected.
 func sniConfig(def *serverTLS, srvs []*serverTLS, h2 bool) *tls.Config {
-	var protos []string
-	if h2 {
-		protos = []string{"h2", "http/1.1"}
-	} else {
-		protos = []string{"http/1.1"}
-	}
-	withProtos := func(c *tls.Config) *tls.Config {
-		c = c.Clone()
-		c.NextProtos = protos
+	withProtos := func(st *serverTLS) *tls.Config {
+		c := st.conf.Clone()
+		if h2 || st.http2 {
+			c.NextProtos = []string{"h2", "http/1.1"}
+		} else {
+			c.NextProtos = []string{"http/1.1"}
+		}
 		return c
 	}
 	confs := map[*serverTLS]*tls.Config{}
 	for _, st := range srvs {
 		if st.conf != nil {
-			confs[st] = withProtos(st.conf)
+			confs[st] = withProtos(st)
 		}
 	}
-	base := withProtos(def.conf)
+	base := withProtos(def)
 	prefer := map[*tls.Config]bool{}
 	loaders := map[*tls.Config]*certLoader{}
 	for st, c := range confs {
@@ -339,7 +415,7 @@ func errAt(d *Directive, format string, args ...any) error {
 }
 
 // serverTLSConfig builds one server block's configuration.
-func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*tls.Config, *certLoader, frontdesk.Option, error) {
+func (b *builder) serverTLSConfig(h *httpState, s *serverState, v map[string][]*Directive) (*tls.Config, *certLoader, frontdesk.Option, error) {
 	certs, keys := v["ssl_certificate"], v["ssl_certificate_key"]
 	if len(certs) == 0 {
 		return nil, nil, nil, nil
@@ -377,6 +453,9 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 		// Several certificates (RSA and ECDSA) are chosen by crypto/tls
 		// from what the client supports, as OpenSSL does.
 		c.Certificates = append(c.Certificates, pair)
+	}
+	if err := b.staple(c, loader, v); err != nil {
+		return nil, nil, nil, err
 	}
 	if ds := v["ssl_protocols"]; len(ds) > 0 {
 		c.MinVersion, c.MaxVersion = 0, 0
@@ -430,6 +509,14 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 	if ds := v["ssl_session_tickets"]; len(ds) > 0 && strings.EqualFold(ds[0].Args[0], "off") {
 		c.SessionTicketsDisabled = true
 	}
+	if ds := v["ssl_session_ticket_key"]; len(ds) > 0 {
+		// Read whether or not tickets are on, as nginx does.
+		keys, err := b.ticketKeys(h, ds)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		c.SetSessionTicketKeys(keys)
+	}
 	var verify frontdesk.Option
 	if ds := v["ssl_verify_client"]; len(ds) > 0 && !strings.EqualFold(ds[0].Args[0], "off") {
 		mode := strings.ToLower(ds[0].Args[0])
@@ -460,6 +547,80 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 		verify = frontdesk.SSLVerifyClient(mode, roots, depth)
 	}
 	return c, loader, verify, nil
+}
+
+// staple applies ssl_stapling on with ssl_stapling_file: the file's DER
+// OCSP response is stapled to every certificate of the server, as nginx
+// staples it (unchecked, whatever its status). Without a file nginx asks
+// the certificate's OCSP responder (or ssl_stapling_responder) and
+// refreshes the answer; frontdesk does not: that needs outbound requests
+// to the CA at run time and OCSP response parsing and verification, which
+// the standard library lacks. -t says so, and nothing is stapled.
+// Certificates named with variables are not stapled either.
+func (b *builder) staple(c *tls.Config, loader *certLoader, v map[string][]*Directive) error {
+	on := v["ssl_stapling"]
+	if len(on) == 0 || !strings.EqualFold(on[0].Args[0], "on") {
+		return nil
+	}
+	warn := func(msg string) {
+		b.cfg.Warnings = append(b.cfg.Warnings, Warning{File: on[0].File, Line: on[0].Line, Directive: on[0].Name, Message: msg})
+		b.warnedAt = append(b.warnedAt, on[0])
+	}
+	file := v["ssl_stapling_file"]
+	if len(file) == 0 {
+		warn("OCSP responses are not fetched: nothing is stapled without ssl_stapling_file")
+		return nil
+	}
+	der, err := b.readFile(file[0], file[0].Args[0])
+	if err != nil {
+		// OpenSSL's errors, which nginx reports without a position.
+		return &Error{Msg: fmt.Sprintf(`BIO_new_file("%s") failed (%s)`, confPath(file[0]), errnoText(err))}
+	}
+	// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED,
+	// responseBytes [0] EXPLICIT ... OPTIONAL }, what
+	// d2i_OCSP_RESPONSE_bio insists on.
+	var resp struct {
+		Status asn1.Enumerated
+		Bytes  asn1.RawValue `asn1:"explicit,tag:0,optional"`
+	}
+	if rest, err := asn1.Unmarshal(der, &resp); err != nil || len(rest) > 0 {
+		return &Error{Msg: fmt.Sprintf(`d2i_OCSP_RESPONSE_bio("%s") failed`, confPath(file[0]))}
+	}
+	if loader != nil {
+		warn("certificates named with variables are not stapled")
+	}
+	for i := range c.Certificates {
+		c.Certificates[i].OCSPStaple = der
+	}
+	return nil
+}
+
+// ticketKeys reads the ssl_session_ticket_key files. nginx's are 48 or 80
+// bytes (a 16-byte key name, then the HMAC and AES keys, 16 or 32 bytes
+// each); crypto/tls takes one 32-byte secret per key and derives its own
+// name and keys from it, so each file becomes the SHA-256 of its bytes.
+// As with nginx the first key encrypts new tickets and every key decrypts,
+// so listing a new file first and the old one second rotates keys without
+// losing sessions; the same files give the same keys in every process and
+// across reloads. The tickets are frontdesk's own format: a ticket nginx
+// issued with the same file does not resume here, nor the reverse. nginx
+// checks the files once the http block is read, and reports there.
+func (b *builder) ticketKeys(h *httpState, ds []*Directive) ([][32]byte, error) {
+	end := &Error{File: h.d.File, Line: h.d.EndLine}
+	var keys [][32]byte
+	for _, d := range ds {
+		data, err := b.readFile(d, d.Args[0])
+		if err != nil {
+			end.Msg = fmt.Sprintf(`open() "%s" failed (%s)`, confPath(d), errnoText(err))
+			return nil, end
+		}
+		if len(data) != 48 && len(data) != 80 {
+			end.Msg = fmt.Sprintf(`"%s" must be 48 or 80 bytes`, confPath(d))
+			return nil, end
+		}
+		keys = append(keys, sha256.Sum256(data))
+	}
+	return keys, nil
 }
 
 // TLS to upstreams: the proxy_ssl_* directives map onto frontdesk's

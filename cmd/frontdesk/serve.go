@@ -31,6 +31,7 @@ import (
 
 	"github.com/frontdesk-go/frontdesk"
 	"github.com/frontdesk-go/frontdesk/internal/h1server"
+	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
 // testConfig is -t and -T.
@@ -147,7 +148,10 @@ type master struct {
 	// changes the map.
 	servers map[string]httpServer
 	served  sync.WaitGroup // the Serve goroutines
-	pidFile string
+	// retiring counts the generations a reload replaced that still
+	// serve requests (upgraded connections among them).
+	retiring sync.WaitGroup
+	pidFile  string
 }
 
 // generation is one loaded configuration and what serves it.
@@ -157,6 +161,8 @@ type generation struct {
 	elog   *errorLog
 	addrs  []string
 	tls    func(addr string) *tls.Config // nginxconf's Config.TLS (tls.go)
+	conf   *nginxconf.Config             // HTTP/2 of the listeners (tls.go)
+	http2  func(addr string) *http.HTTP2Config
 	loop   h1server.Config               // the server loop's limits (loop.go)
 
 	mu       sync.Mutex
@@ -210,6 +216,12 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			g.proxy.ServeHTTP(w, r)
 			return
 		}
+		if m.cur.Load() == g {
+			// Retired with no successor: shutting down, and this
+			// request came after the drain began. Cut it, as the
+			// connection would be on exit.
+			panic(http.ErrAbortHandler)
+		}
 		// g was retired between Load and acquire: its successor is
 		// already published.
 	}
@@ -238,7 +250,7 @@ func (m *master) newGeneration(ld *loaded) (*generation, error) {
 		ld.proc.access.close()
 		return nil, err
 	}
-	g := &generation{proxy: proxy, access: ld.proc.access, elog: elog, drained: make(chan struct{}), tls: ld.cfg.TLS, loop: ld.proc.loop}
+	g := &generation{proxy: proxy, access: ld.proc.access, elog: elog, drained: make(chan struct{}), tls: ld.cfg.TLS, http2: ld.cfg.HTTP2, conf: ld.cfg, loop: ld.proc.loop}
 	for _, s := range ld.cfg.Servers {
 		for _, l := range s.Listen {
 			if !slices.Contains(g.addrs, l.Addr) {
@@ -394,7 +406,13 @@ func serve(p *paths, c *cmdline, stderr io.Writer) int {
 func (m *master) start(addr string, l net.Listener) {
 	tl := m.tlsListener(addr, l)
 	srv := m.newServer(tl != l)
+	if hs, ok := srv.(*http.Server); ok && tl != l {
+		// The http2_* limits of the address (max concurrent streams
+		// …), as the library's HTTP/2 listeners take them.
+		hs.HTTP2 = m.cur.Load().http2(addr)
+	}
 	l = tl
+	srv, l = m.plainHTTP2(addr, srv, l)
 	m.servers[addr] = srv
 	m.served.Add(1)
 	go func() {
@@ -492,17 +510,20 @@ func (m *master) reload() (shutdownTimeout time.Duration, ok bool) {
 		}
 	}
 	old.retire()
-	go func() {
+	m.retiring.Go(func() {
 		<-old.drained
 		old.close()
 		old.elog.close()
-	}()
+	})
 	g.elog.log(levelNotice, "reconfiguring done")
 	return ld.proc.shutdownTimeout, true
 }
 
 // stopGracefully is QUIT: stop accepting, let requests in flight finish
-// (within worker_shutdown_timeout when set), then exit.
+// (within worker_shutdown_timeout when set), then exit. Upgraded
+// connections (WebSockets) are requests in flight until they close, on
+// the current configuration and on those a reload replaced: nginx's
+// workers wait for them too.
 func (m *master) stopGracefully(timeout time.Duration) {
 	ctx := context.Background()
 	if timeout > 0 {
@@ -519,6 +540,21 @@ func (m *master) stopGracefully(timeout time.Duration) {
 		})
 	}
 	wg.Wait()
+	// The servers forget hijacked connections; the generations count
+	// their handlers.
+	g := m.cur.Load()
+	g.retire()
+	drained := make(chan struct{})
+	go func() {
+		<-g.drained
+		m.retiring.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		// worker_shutdown_timeout: exiting closes what is left.
+	}
 	m.finish()
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/http"
 )
 
 // tlsListener serves l with TLS when the configuration listens on addr
@@ -30,4 +31,21 @@ func (m *master) tlsListener(addr string, l net.Listener) net.Listener {
 			return c, nil
 		},
 	})
+}
+
+// plainHTTP2 returns the server and listener of a plain address that
+// speaks HTTP/2 ("listen ... http2" without ssl, or nginx 1.25.1's "http2
+// on"): net/http's, with prior-knowledge HTTP/2 and the address's HTTP/2
+// settings. Any other address keeps srv and l. What an address speaks is
+// fixed when it is first served: a reload that adds or removes http2 on a
+// plain address takes effect after a restart.
+func (m *master) plainHTTP2(addr string, srv httpServer, l net.Listener) (httpServer, net.Listener) {
+	conf := m.cur.Load().conf
+	p := conf.Protocols(addr)
+	if p == nil {
+		return srv, l
+	}
+	hs := m.newServer(true).(*http.Server)
+	hs.Protocols, hs.HTTP2 = p, conf.HTTP2(addr)
+	return hs, conf.Listener(addr, l)
 }

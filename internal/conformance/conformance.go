@@ -163,7 +163,12 @@ func runCase(t *testing.T, c Case) {
 		conf = set.substitute(conf)
 	}
 	ng := nginxtest.StartWith(t, conf, nginxtest.Options{Dir: prefix, DataDir: dir})
-	fd := startFrontdesk(t, ng)
+	var fd string
+	if os.Getenv(ServerEnv) == "binary" {
+		fd = startBinary(t, conf, ng)
+	} else {
+		fd = startFrontdesk(t, ng)
+	}
 	if set != nil {
 		runSequence(t, c.Requests, set, ng.Addr, fd)
 		return
@@ -291,10 +296,16 @@ func startFrontdesk(t testing.TB, ng *nginxtest.Server) string {
 		// certificates (HTTP/2 too when the listener offers h2).
 		ln = tls.NewListener(ln, tc)
 	}
-	if os.Getenv(ServerEnv) == "h1server" && cfg.TLS(ng.Addr) == nil {
+	if os.Getenv(ServerEnv) == "h1server" && cfg.TLS(ng.Addr) == nil && cfg.Protocols(ng.Addr) == nil {
 		return serveLoop(t, p, ln, ng.Addr)
 	}
+	if cfg.TLS(ng.Addr) == nil {
+		// A plain HTTP/2-only address answers other protocols as nginx.
+		ln = cfg.Listener(ng.Addr, ln)
+	}
 	srv := &http.Server{Handler: p, ErrorLog: nil, ReadHeaderTimeout: 10 * time.Second, HTTP2: cfg.HTTP2(ng.Addr),
+		// HTTP/2 with prior knowledge on a plain address with http2.
+		Protocols: cfg.Protocols(ng.Addr),
 		// Requests come to nginx on its first port: frontdesk's listener
 		// stands for that address, so that servers listening on other
 		// ports ({{PORT2}} …) are left out of server selection as nginx
@@ -342,9 +353,15 @@ var digitsRE = regexp.MustCompile(`[0-9]+`)
 var boundaryRE = regexp.MustCompile(`boundary=([0-9A-Za-z'()+_,./:=?-]+)`)
 
 // normalise removes what legitimately differs between the two servers:
-// their ports, and the random boundary of multipart responses.
+// their ports, their prefix directories (in binary mode), and the random
+// boundary of multipart responses.
 func normalise(s, port, boundary string) string {
 	s = strings.ReplaceAll(s, ":"+port, ":PORT")
+	if dirs, ok := prefixes.Load(port); ok {
+		for _, d := range dirs.([]string) {
+			s = strings.ReplaceAll(s, d, "PREFIX")
+		}
+	}
 	if boundary != "" {
 		s = strings.ReplaceAll(s, boundary, "BOUNDARY")
 	}

@@ -13,7 +13,9 @@ import (
 // ServerEnv selects the server frontdesk runs in: "h1server" serves
 // plain-HTTP cases through the binary's own server loop
 // (internal/h1server) instead of net/http's, so that the same tables
-// check the loop; unset, net/http.
+// check the loop; "binary" runs the frontdesk binary itself, with
+// nginx's nginx.conf and command line (binary.go); unset, the library
+// in net/http's server.
 const ServerEnv = "FRONTDESK_CONFORMANCE_SERVER"
 
 // serveLoop serves p on ln through h1server until the test ends.

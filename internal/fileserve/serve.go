@@ -130,9 +130,10 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 	h := w.Header()
 	headOnly := r.Method == http.MethodHead
 
+	vals := make(headerValues, 0, 5)
 	if status != http.StatusOK {
-		setEntityHeaders(h, c, status)
-		h.Set("Content-Length", strconv.FormatInt(c.Size, 10))
+		setEntityHeaders(h, &vals, c, status)
+		vals.set(h, "Content-Length", strconv.FormatInt(c.Size, 10))
 		if opt.HeaderFilter != nil {
 			opt.HeaderFilter(h, status)
 		}
@@ -164,7 +165,7 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 		return true, 0
 	}
 
-	setEntityHeaders(h, c, status)
+	setEntityHeaders(h, &vals, c, status)
 	if opt.HeaderFilter != nil {
 		opt.HeaderFilter(h, status)
 	}
@@ -194,10 +195,14 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 		return true, 0
 	case rangeIgnored:
 		// Added: one an upstream left before an X-Accel-Redirect stays.
-		h["Accept-Ranges"] = append(h["Accept-Ranges"], "bytes")
+		if ar := h["Accept-Ranges"]; len(ar) > 0 {
+			h["Accept-Ranges"] = append(ar, "bytes")
+		} else {
+			vals.set(h, "Accept-Ranges", "bytes")
+		}
 	}
 
-	h.Set("Content-Length", strconv.FormatInt(c.Size, 10))
+	vals.set(h, "Content-Length", strconv.FormatInt(c.Size, 10))
 	w.WriteHeader(http.StatusOK)
 	if !headOnly {
 		copyRange(w, c.Body, 0, c.Size)
@@ -209,21 +214,36 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 // on a full response: Content-Type (explicitly absent when empty, so that
 // net/http does not sniff one), Last-Modified (only for 200, 206 and 304, as
 // ngx_http_header_filter drops it otherwise) and ETag.
-func setEntityHeaders(h http.Header, c Content, status int) {
+func setEntityHeaders(h http.Header, vals *headerValues, c Content, status int) {
 	if _, ok := h["Content-Type"]; ok {
 		// ngx_http_set_content_type keeps a type already set: the one
 		// of an upstream response an X-Accel-Redirect replaced.
 	} else if c.Type != "" {
-		h.Set("Content-Type", c.Type)
+		vals.set(h, "Content-Type", c.Type)
 	} else {
 		h["Content-Type"] = nil
 	}
 	if !c.ModTime.IsZero() && status == http.StatusOK {
-		h.Set("Last-Modified", LastModified(c.ModTime))
+		vals.set(h, "Last-Modified", LastModified(c.ModTime))
 	}
 	if c.ETag != "" {
-		h.Set("ETag", c.ETag)
+		vals.set(h, "Etag", c.ETag)
 	}
+}
+
+// headerValues hands out the one-value slices of the headers a response
+// sets from one allocation instead of one each.
+type headerValues []string
+
+// set sets the canonical header key to the single value v.
+func (vals *headerValues) set(h http.Header, key, v string) {
+	if len(*vals) == cap(*vals) {
+		h[key] = []string{v}
+		return
+	}
+	n := len(*vals)
+	*vals = append(*vals, v)
+	h[key] = (*vals)[n : n+1 : n+1]
 }
 
 // notModified runs ngx_http_not_modified_header_filter and returns 412, 304
@@ -538,7 +558,11 @@ func writeString(w io.Writer, s string) {
 }
 
 // copyRange copies n bytes at off from body to w, aborting the connection
-// if they cannot all be delivered: the headers already promised them.
+// if they cannot all be delivered: the headers already promised them. A
+// range that fits one copy buffer is read with one pread and written with
+// one Write, so a small file goes out with its headers in a single write;
+// a larger file is handed to the connection's ReadFrom as a limited
+// *os.File, which net/http (and the binary's loop) send with sendfile.
 func copyRange(w io.Writer, body io.ReaderAt, off, n int64) {
 	if n == 0 {
 		return
@@ -546,9 +570,20 @@ func copyRange(w io.Writer, body io.ReaderAt, off, n int64) {
 	if body == nil {
 		panic(http.ErrAbortHandler)
 	}
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	if n <= int64(len(*buf)) {
+		b := (*buf)[:n]
+		if _, err := body.ReadAt(b, off); err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		if _, err := w.Write(b); err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		return
+	}
 	if f, ok := body.(*os.File); ok {
 		if rf, ok := w.(io.ReaderFrom); ok {
-			// A file handed to the connection goes out with sendfile.
 			if _, err := f.Seek(off, io.SeekStart); err != nil {
 				panic(http.ErrAbortHandler)
 			}
@@ -558,9 +593,7 @@ func copyRange(w io.Writer, body io.ReaderAt, off, n int64) {
 			return
 		}
 	}
-	buf := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(buf)
-	written, err := io.CopyBuffer(w, io.NewSectionReader(body, off, n), (*buf)[:min(n, int64(len(*buf)))])
+	written, err := io.CopyBuffer(w, io.NewSectionReader(body, off, n), *buf)
 	if err != nil || written != n {
 		panic(http.ErrAbortHandler)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Field is one header line, its name as written.
@@ -19,24 +20,16 @@ type Field struct {
 	Name, Value string
 }
 
-// AppendRequestHead appends a request line and header block.
-func AppendRequestHead(dst []byte, method, uri, proto string, fields []Field) []byte {
-	dst = append(dst, method...)
-	dst = append(dst, ' ')
-	dst = append(dst, uri...)
-	dst = append(dst, ' ')
-	dst = append(dst, proto...)
-	dst = append(dst, "\r\n"...)
-	for _, f := range fields {
-		dst = append(dst, f.Name...)
-		dst = append(dst, ": "...)
-		dst = append(dst, f.Value...)
-		dst = append(dst, "\r\n"...)
-	}
+// AppendField appends one header line, "Name: value" and CRLF.
+func AppendField(dst []byte, name, value string) []byte {
+	dst = append(dst, name...)
+	dst = append(dst, ": "...)
+	dst = append(dst, value...)
 	return append(dst, "\r\n"...)
 }
 
-// Response is a parsed upstream response head.
+// Response is a parsed upstream response head. A Response can be read
+// into again ([ReadResponseInto]): its storage is reused.
 type Response struct {
 	Major, Minor int // 0.9 for a response without status line
 	Status       int
@@ -51,6 +44,15 @@ type Response struct {
 	// head is what was read of an HTTP/0.9 response before it was found
 	// to have no status line.
 	head []byte
+
+	// Reused between reads: the head's bytes and the offsets of each
+	// field in them, so that the strings of a head cost one allocation.
+	raw  []byte
+	offs []int32
+	// The body readers Body hands out, kept here so that they are not
+	// allocated for each response.
+	lr lengthReader
+	cr chunkedReader
 }
 
 // Consumed returns the bytes of an HTTP/0.9 response already read while
@@ -60,7 +62,7 @@ func (r *Response) Consumed() []byte { return r.head }
 // Get returns the first value of a header, matched case-insensitively.
 func (r *Response) Get(name string) (string, bool) {
 	for _, f := range r.Fields {
-		if equalFold(f.Name, name) {
+		if EqualFold(f.Name, name) {
 			return f.Value, true
 		}
 	}
@@ -83,44 +85,58 @@ var ErrNoStatusLine = errors.New("upstream sent no valid HTTP/1.0 header")
 // response without a valid status line is returned as HTTP/0.9 (status
 // 200, the bytes read so far in Consumed) together with ErrNoStatusLine.
 func ReadResponse(br *bufio.Reader, maxHead int) (*Response, error) {
+	resp := new(Response)
+	err := ReadResponseInto(br, maxHead, resp)
+	if err != nil && err != ErrNoStatusLine {
+		return nil, err
+	}
+	return resp, err
+}
+
+// ReadResponseInto is [ReadResponse] reading into resp, whose storage it
+// reuses. On an error other than ErrNoStatusLine resp is undefined.
+func ReadResponseInto(br *bufio.Reader, maxHead int, resp *Response) error {
+	*resp = Response{ContentLength: -1, Fields: resp.Fields[:0], raw: resp.raw[:0], offs: resp.offs[:0]}
 	raw, err := br.ReadSlice('\n')
 	if len(raw) == 0 && err != nil {
 		if err == io.EOF {
-			return nil, io.ErrUnexpectedEOF
+			return io.ErrUnexpectedEOF
 		}
-		return nil, err
+		return err
 	}
 	if err != nil && statusLinePrefix(raw) {
 		// A status line cut short: nginx waits for the rest, and an
 		// upstream that closes or stalls now fails the try (502, 504).
 		if err == io.EOF {
-			return nil, io.ErrUnexpectedEOF
+			return io.ErrUnexpectedEOF
 		}
 		if err == bufio.ErrBufferFull {
-			return nil, ErrHeaderTooBig
+			return ErrHeaderTooBig
 		}
-		return nil, err
+		return err
 	}
 	line := bytes.TrimRight(raw, "\r\n")
-	resp := &Response{ContentLength: -1}
-	if !parseStatusLine(line, resp) {
+	status, ok := parseStatusLine(line, resp)
+	if !ok {
 		// nginx decides on the first byte that cannot start a status line
 		// and passes everything received as an HTTP/0.9 body.
-		return &Response{Status: 200, ContentLength: -1, Close: true, head: bytes.Clone(raw)}, ErrNoStatusLine
+		*resp = Response{Status: 200, ContentLength: -1, Close: true, head: bytes.Clone(raw)}
+		return ErrNoStatusLine
 	}
 	switch {
 	case err == bufio.ErrBufferFull || len(raw) > maxHead:
-		return nil, ErrHeaderTooBig
+		return ErrHeaderTooBig
 	case err == io.EOF:
-		return nil, io.ErrUnexpectedEOF
+		return io.ErrUnexpectedEOF
 	case err != nil:
-		return nil, err
+		return err
 	}
+	resp.raw = append(resp.raw, status...)
 	used := len(line)
 	for {
 		l, err := readLine(br, maxHead-used)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		used += len(l)
 		if len(l) == 0 {
@@ -128,14 +144,25 @@ func ReadResponse(br *bufio.Reader, maxHead int) (*Response, error) {
 		}
 		name, value, ok := parseField(l)
 		if !ok {
-			return nil, fmt.Errorf("%w: %q", ErrInvalidHeader, l)
+			return fmt.Errorf("%w: %q", ErrInvalidHeader, l)
 		}
-		resp.Fields = append(resp.Fields, Field{Name: string(name), Value: string(value)})
+		resp.offs = append(resp.offs, int32(len(resp.raw)))
+		resp.raw = append(resp.raw, name...)
+		resp.offs = append(resp.offs, int32(len(resp.raw)))
+		resp.raw = append(resp.raw, value...)
 	}
-	if err := resp.framing(); err != nil {
-		return nil, err
+	// One string for the whole head: the fields are slices of it.
+	s := string(resp.raw)
+	resp.StatusLine = s[:len(status)]
+	for i := 0; i < len(resp.offs); i += 2 {
+		end := len(s)
+		if i+2 < len(resp.offs) {
+			end = int(resp.offs[i+2])
+		}
+		resp.Fields = append(resp.Fields, Field{Name: s[resp.offs[i]:resp.offs[i+1]], Value: s[resp.offs[i+1]:end]})
 	}
-	return resp, nil
+	resp.framing()
+	return nil
 }
 
 // readLine reads one line ending in LF (CRLF or bare LF, as nginx accepts)
@@ -161,36 +188,36 @@ func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 	return line, nil
 }
 
-// parseStatusLine accepts "HTTP/x.y SP ddd [SP reason]".
-func parseStatusLine(line []byte, r *Response) bool {
+// parseStatusLine accepts "HTTP/x.y SP ddd [SP reason]" and returns the
+// part from the status code on.
+func parseStatusLine(line []byte, r *Response) ([]byte, bool) {
 	rest, ok := bytes.CutPrefix(line, []byte("HTTP/"))
 	if !ok || len(rest) == 0 || rest[0] == '0' {
-		return false
+		return nil, false
 	}
 	major, rest, ok := digits(rest)
 	if !ok || len(rest) == 0 || rest[0] != '.' {
-		return false
+		return nil, false
 	}
 	minor, rest, ok := digits(rest[1:])
 	if !ok || len(rest) == 0 || rest[0] != ' ' {
-		return false
+		return nil, false
 	}
 	for len(rest) > 0 && rest[0] == ' ' {
 		rest = rest[1:]
 	}
 	if len(rest) < 3 || !isDigit(rest[0]) || !isDigit(rest[1]) || !isDigit(rest[2]) {
-		return false
+		return nil, false
 	}
 	if len(rest) > 3 && rest[3] != ' ' {
-		return false
+		return nil, false
 	}
 	r.Major, r.Minor = major, minor
 	r.Status = int(rest[0]-'0')*100 + int(rest[1]-'0')*10 + int(rest[2]-'0')
 	if r.Status < 100 {
-		return false
+		return nil, false
 	}
-	r.StatusLine = string(rest)
-	return true
+	return rest, true
 }
 
 // statusLinePrefix reports whether b, a status line without its end, can
@@ -281,7 +308,9 @@ func isTokenChar(c byte) bool {
 	return bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0
 }
 
-func equalFold(a, b string) bool {
+// EqualFold reports whether two header names are equal ignoring ASCII
+// case, without allocating.
+func EqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -304,20 +333,20 @@ func equalFold(a, b string) bool {
 // the last Content-Length wins and one that is not a number is ignored;
 // a Transfer-Encoding containing "chunked" means chunked framing (which
 // then overrides Content-Length), any other is ignored.
-func (r *Response) framing() error {
+func (r *Response) framing() {
 	r.Close = r.Major == 1 && r.Minor == 0
 	for _, f := range r.Fields {
 		switch {
-		case equalFold(f.Name, "Content-Length"):
+		case EqualFold(f.Name, "Content-Length"):
 			r.ContentLength = -1
 			if n, err := strconv.ParseInt(f.Value, 10, 64); err == nil && n >= 0 && f.Value[0] != '+' {
 				r.ContentLength = n
 			}
-		case equalFold(f.Name, "Transfer-Encoding"):
-			if bytes.Contains(bytes.ToLower([]byte(f.Value)), []byte("chunked")) {
+		case EqualFold(f.Name, "Transfer-Encoding"):
+			if containsFold(f.Value, "chunked") {
 				r.Chunked = true
 			}
-		case equalFold(f.Name, "Connection"):
+		case EqualFold(f.Name, "Connection"):
 			if containsToken(f.Value, "close") {
 				r.Close = true
 			} else if containsToken(f.Value, "keep-alive") {
@@ -328,19 +357,23 @@ func (r *Response) framing() error {
 	if r.Chunked {
 		r.ContentLength = -1
 	}
-	return nil
+}
+
+// containsFold reports whether v contains lower-case sub, ignoring case.
+func containsFold(v, sub string) bool {
+	for i := 0; i+len(sub) <= len(v); i++ {
+		if EqualFold(v[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsToken(v, token string) bool {
 	for v != "" {
 		var t string
-		if i := bytes.IndexByte([]byte(v), ','); i >= 0 {
-			t, v = v[:i], v[i+1:]
-		} else {
-			t, v = v, ""
-		}
-		t = string(bytes.Trim([]byte(t), " \t"))
-		if equalFold(t, token) {
+		t, v, _ = strings.Cut(v, ",")
+		if EqualFold(strings.Trim(t, " \t"), token) {
 			return true
 		}
 	}
@@ -360,9 +393,11 @@ func (r *Response) Body(br *bufio.Reader, method string) io.Reader {
 	case !BodyAllowed(method, r.Status):
 		return eofReader{}
 	case r.Chunked:
-		return &chunkedReader{br: br}
+		r.cr = chunkedReader{br: br}
+		return &r.cr
 	case r.ContentLength >= 0:
-		return &lengthReader{br: br, n: r.ContentLength}
+		r.lr = lengthReader{br: br, n: r.ContentLength}
+		return &r.lr
 	default:
 		r.Close = true
 		return br
@@ -459,8 +494,24 @@ func (c *chunkedReader) nextChunk() (int64, error) {
 	if len(line) == 0 || len(line) > 16 {
 		return 0, ErrInvalidChunk
 	}
-	n, err := strconv.ParseInt(string(line), 16, 64)
-	if err != nil || n < 0 {
+	// At most 16 hex digits: parsed by hand, as strconv would allocate
+	// its error for the string.
+	var n int64
+	for _, c := range line {
+		var d byte
+		switch {
+		case isDigit(c):
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, ErrInvalidChunk
+		}
+		n = n<<4 | int64(d)
+	}
+	if n < 0 {
 		return 0, ErrInvalidChunk
 	}
 	if n == 0 {

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
 )
@@ -81,9 +80,13 @@ func (b *headBudget) take(n int) bool {
 
 // readLine reads one line ending in LF; ok false when it is longer than
 // limit (the rest is left unread: the connection closes anyway).
+// The line is br's own bytes when it came whole, valid until the next read.
 func readLine(br *bufio.Reader, limit int) (line []byte, ok bool, err error) {
 	for {
 		l, err := br.ReadSlice('\n')
+		if line == nil && err == nil && len(l) <= limit {
+			return l, true, nil
+		}
 		line = append(line, l...)
 		if len(line) > limit {
 			return nil, false, nil
@@ -99,19 +102,29 @@ func readLine(br *bufio.Reader, limit int) (line []byte, ok bool, err error) {
 
 // readRequest reads a request head. On a parse error the request is
 // still returned (for the handler to answer) with the error.
-func (c *conn) readRequest(ctx context.Context) (*http.Request, *parseError) {
+// The request's context is cancelled by the returned function (when the
+// client goes away, or the request is done).
+func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFunc, *parseError) {
 	budget := &headBudget{cap: c.cfg.ClientHeaderBufferSize, cfg: &c.cfg}
+	if c.remote == "" {
+		c.remote = c.nc.RemoteAddr().String()
+	}
 	r := &http.Request{
 		Method: "GET", RequestURI: "/", URL: &url.URL{Path: "/"},
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{}, Body: http.NoBody, RemoteAddr: c.nc.RemoteAddr().String(),
+		Header: make(http.Header, 8), Body: http.NoBody, RemoteAddr: c.remote,
 	}
-	fail := func(code int, msg string) (*http.Request, *parseError) {
-		e := &parseError{code: code, msg: msg}
-		r = r.WithContext(context.WithValue(ctx, errorKey, code))
-		return r, e
+	// done gives r its one context (WithContext copies the request).
+	done := func(ctx context.Context, e *parseError) (*http.Request, context.CancelFunc, *parseError) {
+		ctx, cancel := context.WithCancel(ctx)
+		return r.WithContext(ctx), cancel, e
 	}
-	gone := func() (*http.Request, *parseError) { return nil, &parseError{msg: "connection closed"} }
+	fail := func(code int, msg string) (*http.Request, context.CancelFunc, *parseError) {
+		return done(context.WithValue(ctx, errorKey, code), &parseError{code: code, msg: msg})
+	}
+	gone := func() (*http.Request, context.CancelFunc, *parseError) {
+		return nil, nil, &parseError{msg: "connection closed"}
+	}
 
 	// nginx skips empty lines before a request line.
 	var line []byte
@@ -148,13 +161,21 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, *parseError) {
 		r.URL = &url.URL{Path: target}
 	}
 	r.ProtoMajor, r.ProtoMinor = major, minor
-	r.Proto = "HTTP/" + strconv.Itoa(major) + "." + strconv.Itoa(minor)
+	switch {
+	case major == 1 && minor == 0:
+		r.Proto = "HTTP/1.0"
+	case major != 1 || minor != 1:
+		r.Proto = "HTTP/" + strconv.Itoa(major) + "." + strconv.Itoa(minor)
+	}
 	if major == 0 {
 		// HTTP/0.9: no headers.
-		return r.WithContext(ctx), nil
+		return done(ctx, nil)
 	}
 
-	var fields []Field
+	fields := make([]Field, 0, 8)
+	// values backs the header map's one-value slices, one allocation
+	// for most heads.
+	values := make([]string, 0, 8)
 	for {
 		l, ok, err := readLine(c.br, c.cfg.LargeHeaderBufferSize)
 		if !ok || ok && err == nil && !budget.take(len(l)) {
@@ -178,10 +199,15 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, *parseError) {
 			return fail(http.StatusBadRequest, "client sent invalid header line")
 		}
 		fields = append(fields, Field{Name: name, Value: value})
-		r.Header[textproto.CanonicalMIMEHeaderKey(name)] = append(r.Header[textproto.CanonicalMIMEHeaderKey(name)], value)
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		if v, ok := r.Header[key]; ok {
+			r.Header[key] = append(v, value)
+		} else {
+			values = append(values, value)
+			r.Header[key] = values[len(values)-1 : len(values) : len(values)]
+		}
 	}
 	ctx = context.WithValue(ctx, fieldsKey, fields)
-	r = r.WithContext(ctx)
 	if hv, ok := r.Header["Host"]; ok {
 		// As net/http: the handler reads Host from r.Host, where an
 		// empty header could not be told from a missing one, so the
@@ -198,7 +224,7 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, *parseError) {
 	if e := c.setBody(r); e != nil {
 		return fail(e.code, e.msg)
 	}
-	return r, nil
+	return done(ctx, nil)
 }
 
 // trimEOL drops the line's LF or CRLF; nil for a CR elsewhere than before
@@ -369,11 +395,11 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.expect && !b.sentCont {
 		b.sendContinue()
 	}
-	_ = b.c.nc.SetReadDeadline(time.Now().Add(b.c.cfg.ClientBodyTimeout))
+	// client_body_timeout is armed by the connection's reader.
 	n, err := b.r.Read(p)
 	if err == io.EOF {
 		b.eof = true
-		b.c.startBackgroundRead()
+		b.c.bodyRead()
 	} else if err != nil {
 		b.err = err
 	}

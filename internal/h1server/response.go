@@ -6,11 +6,14 @@ package h1server
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,9 +33,21 @@ var reasons = map[int]string{
 	505: "HTTP Version Not Supported", 507: "Insufficient Storage",
 }
 
+// statusLines are the lines of the codes in reasons, made once.
+var statusLines = func() map[int]string {
+	m := make(map[int]string, len(reasons))
+	for code, reason := range reasons {
+		m[code] = "HTTP/1.1 " + strconv.Itoa(code) + " " + reason
+	}
+	return m
+}()
+
 // StatusLine is nginx's status line for code, without CRLF.
 func StatusLine(code int) string {
-	return "HTTP/1.1 " + strconv.Itoa(code) + " " + reasons[code]
+	if l, ok := statusLines[code]; ok {
+		return l
+	}
+	return "HTTP/1.1 " + strconv.Itoa(code) + " "
 }
 
 // SetStatusLine makes the status line of w's response, if it is sent with
@@ -162,7 +177,7 @@ func (w *response) WriteHeader(code int) {
 		w.closeAfter = true
 	}
 	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+		h["Date"] = httpDate()
 	}
 	b := w.c.bw
 	if w.lineCode == code && w.line != "" {
@@ -205,7 +220,8 @@ func (w *response) WriteHeader(code int) {
 // writeFields writes h but the names in skip, in sorted order: the
 // handler's header map has no order of its own.
 func writeFields(b *bufio.Writer, h http.Header, skip []string) {
-	names := make([]string, 0, len(h))
+	var buf [16]string
+	names := buf[:0]
 	for k := range h {
 		if !slices.Contains(skip, k) {
 			names = append(names, k)
@@ -225,7 +241,10 @@ var headerNewlines = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 func writeField(b *bufio.Writer, name, value string) {
 	b.WriteString(name)
 	b.WriteString(": ")
-	b.WriteString(headerNewlines.Replace(value))
+	if strings.ContainsAny(value, "\r\n") {
+		value = headerNewlines.Replace(value)
+	}
+	b.WriteString(value)
 	b.WriteString("\r\n")
 }
 
@@ -317,13 +336,114 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	w.c.hijacked = true
+	w.c.phase = phaseNone
 	_ = w.c.nc.SetDeadline(time.Time{})
 	return w.c.nc, bufio.NewReadWriter(w.c.br, bufio.NewWriter(w.c.nc)), nil
 }
 
 // SetReadDeadline is for http.ResponseController.
-func (w *response) SetReadDeadline(t time.Time) error { return w.c.nc.SetReadDeadline(t) }
+func (w *response) SetReadDeadline(t time.Time) error {
+	w.c.rdArmed, w.c.rdKind = t, armOther
+	return w.c.nc.SetReadDeadline(t)
+}
 
 // SetWriteDeadline is for http.ResponseController; send_timeout still
 // applies to each write.
-func (w *response) SetWriteDeadline(t time.Time) error { return w.c.nc.SetWriteDeadline(t) }
+func (w *response) SetWriteDeadline(t time.Time) error {
+	w.c.wrArmed = t
+	return w.c.nc.SetWriteDeadline(t)
+}
+
+// dateCache is the Date header's value for the current second, as nginx
+// caches its formatted time.
+var dateCache atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	sec int64
+	val []string
+}
+
+// httpDate is the Date header's value, shared by the responses of one
+// second (the loop writes it and nothing changes it).
+func httpDate() []string {
+	now := time.Now()
+	if d := dateCache.Load(); d != nil && d.sec == now.Unix() {
+		return d.val
+	}
+	v := now.UTC().Format(http.TimeFormat)
+	d := &cachedDate{now.Unix(), []string{v}[:1:1]}
+	dateCache.Store(d)
+	return d.val
+}
+
+// ReadFrom implements io.ReaderFrom: a file, a file's io.LimitedReader or
+// an io.SectionReader of a file goes out with sendfile once the head is
+// written, as nginx's sendfile on; anything else is copied.
+func (w *response) ReadFrom(src io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	f, off, n, done := fileRange(src)
+	if f == nil || w.c.hijacked || w.headOnly || w.chunked || w.length >= 0 && w.written+n > w.length {
+		return io.Copy(writerOnly{w}, src)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := w.c.bw.Flush(); err != nil {
+		return 0, err
+	}
+	sent, handled, err := w.c.sendFile(f, off, n)
+	if !handled {
+		return io.Copy(writerOnly{w}, src)
+	}
+	w.written += sent
+	done(sent)
+	return sent, err
+}
+
+// writerOnly hides a writer's ReadFrom, for io.Copy.
+type writerOnly struct{ io.Writer }
+
+// fileRange finds the file, offset and length src reads, and done, which
+// moves src past what was sent; f nil when src is no file.
+func fileRange(src io.Reader) (f *os.File, off, n int64, done func(int64)) {
+	limit := int64(-1)
+	lr, _ := src.(*io.LimitedReader)
+	if lr != nil {
+		limit, src = lr.N, lr.R
+	}
+	switch v := src.(type) {
+	case *os.File:
+		pos, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, 0, 0, nil
+		}
+		// A limited file needs no size: sendfile stops at its end.
+		n = limit
+		if n < 0 {
+			fi, err := v.Stat()
+			if err != nil {
+				return nil, 0, 0, nil
+			}
+			n = max(fi.Size()-pos, 0)
+		}
+		return v, pos, n, func(sent int64) {
+			_, _ = v.Seek(pos+sent, io.SeekStart)
+			if lr != nil {
+				lr.N -= sent
+			}
+		}
+	case *io.SectionReader:
+		ra, base, size := v.Outer()
+		file, ok := ra.(*os.File)
+		if !ok || lr != nil {
+			return nil, 0, 0, nil
+		}
+		pos, _ := v.Seek(0, io.SeekCurrent)
+		return file, base + pos, max(size-pos, 0), func(sent int64) {
+			_, _ = v.Seek(pos+sent, io.SeekStart)
+		}
+	}
+	return nil, 0, 0, nil
+}

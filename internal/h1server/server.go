@@ -24,8 +24,10 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -95,6 +97,13 @@ type Server struct {
 	conns     map[*conn]struct{}
 	shutting  atomic.Bool
 	connDone  chan struct{} // signalled when a connection goes away
+	idle      *poller       // parks idle connections; nil until one is parked
+	noPark    bool          // no poller here: idle connections keep their goroutine
+
+	// For tests: the grace before parking (0: idleGrace), and a
+	// function called when a connection has parked.
+	grace    time.Duration
+	onParked func()
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -147,7 +156,9 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		c := &conn{srv: s, cfg: cfg, nc: nc, state: stateIdle}
+		c := &conn{srv: s, cfg: cfg, nc: nc, state: stateIdle, fd: -1}
+		_, c.parkable = nc.(syscall.Conn)
+		c.parkable = c.parkable && parkSupported
 		if s.Configure != nil {
 			c.cfg = s.Configure().withDefaults()
 		}
@@ -159,7 +170,7 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
-		go c.serve()
+		go c.run()
 	}
 }
 
@@ -173,7 +184,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		(*l).Close()
 	}
 	s.closeIdleLocked()
+	p := s.idle
 	s.mu.Unlock()
+	// Nothing parks once shutting: the poller has no more work.
+	p.close()
 	for {
 		s.mu.Lock()
 		n := len(s.conns)
@@ -193,14 +207,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close closes every listener and connection at once (nginx's TERM).
 func (s *Server) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.shutting.Store(true)
 	for l := range s.listeners {
 		(*l).Close()
 	}
 	for c := range s.conns {
-		c.nc.Close()
+		s.closeLocked(c)
 	}
+	p := s.idle
+	s.mu.Unlock()
+	p.close()
 	return nil
 }
 
@@ -208,8 +224,18 @@ func (s *Server) Close() error {
 func (s *Server) closeIdleLocked() {
 	for c := range s.conns {
 		if c.state == stateIdle {
-			c.nc.Close()
+			s.closeLocked(c)
 		}
+	}
+}
+
+// closeLocked closes c; a parked connection, which has no goroutine to
+// notice, is forgotten here. s.mu held.
+func (s *Server) closeLocked(c *conn) {
+	c.nc.Close()
+	if s.idle.unpark(c) {
+		delete(s.conns, c)
+		s.signalDone()
 	}
 }
 
@@ -217,10 +243,39 @@ func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.signalDone()
+}
+
+func (s *Server) signalDone() {
 	select {
 	case s.connDone <- struct{}{}:
 	default:
 	}
+}
+
+// park hands idle c to the server's poller, creating it on first use;
+// false when c must wait on its own goroutine, or close when shutting.
+func (s *Server) park(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Under s.mu and not shutting, nothing else has closed c: its
+	// descriptor is its own.
+	if s.shutting.Load() {
+		return false
+	}
+	if s.idle == nil {
+		if s.noPark {
+			return false
+		}
+		p, err := newPoller()
+		if err != nil {
+			s.noPark = true
+			s.logf("h1server: idle connections keep a goroutine each: %v", err)
+			return false
+		}
+		s.idle = p
+	}
+	return s.idle.park(c)
 }
 
 // setState records whether c is between requests; false when the server
@@ -241,55 +296,232 @@ const (
 	stateActive
 )
 
-// conn is one client connection.
+// conn is one client connection. Between requests it holds no buffers,
+// and once idle for idleGrace no goroutine either: it is parked in the
+// server's poller (nginx's keep-alive state, which frees its buffers).
 type conn struct {
 	srv   *Server
 	cfg   Config
 	nc    net.Conn
-	br    *bufio.Reader
-	bw    *bufio.Writer
-	state int // guarded by srv.mu
+	ctx   context.Context // the connection's base context
+	br    *bufio.Reader   // nil while idle
+	bw    *bufio.Writer   // nil while idle
+	state int             // guarded by srv.mu
 
 	requests int
 	hijacked bool
+	remote   string // the client's address, once asked for
+
+	// What the reader is for, so that socket reads arm the deadline of
+	// their phase (connReader), and the deadlines armed on nc.
+	phase     int
+	headArmed bool
+	rdArmed   time.Time
+	rdKind    int
+	wrArmed   time.Time
+	// waitDue ends the wait for the next request (client_header_timeout
+	// on a new connection, keepalive_timeout after a response); zero
+	// while a request is served.
+	waitDue time.Time
+
+	// Parking (park_linux.go); parkID and heapIdx guarded by the
+	// poller's mutex.
+	parkable bool
+	fd       int // nc's descriptor once known, else -1
+	inPoller bool
+	parkID   uint64
+	heapIdx  int
 
 	// The background read that notices a client going away while its
 	// request is served (nginx: the connection's read event; the
 	// request's context is cancelled, so that the upstream request is
-	// abandoned as with proxy_ignore_client_abort off).
-	// It runs only while the handler does (the body, which a handler
-	// may read from another goroutine, starts it at its end): bgMu
-	// guards the fields.
+	// abandoned as with proxy_ignore_client_abort off). It starts once
+	// the request has run for watchDelay and its body has been read
+	// (a handler may read it from another goroutine), and runs until
+	// the handler returns: bgMu guards the fields.
 	bgMu       sync.Mutex
 	bgAllowed  bool
+	bgDue      bool // watchDelay has passed
+	bgBodyDone bool
 	cancel     context.CancelFunc
 	bgDone     chan struct{}
 	bgStopping atomic.Bool
+	bgTimer    *time.Timer
 }
+
+const (
+	phaseNone  = iota // no deadline armed by reads (lingering close, hijacked)
+	phaseWait         // awaitRequest arms its own
+	phaseHead         // client_header_timeout, armed by the first socket read
+	phaseBody         // client_body_timeout, between two successive reads
+	phaseWatch        // the background read: no deadline
+)
+
+// Kinds of read deadline armed.
+const (
+	armOther = iota
+	armSoft  // the grace period: when it passes, the connection parks
+	armBody
+)
+
+// lazyDelay is nginx's NGX_TIMER_LAZY_DELAY: a timer re-armed for a time
+// less than this away from the armed one is kept, saving a timer update
+// per read or write.
+const lazyDelay = 300 * time.Millisecond
+
+// idleGrace is how long a connection waits for its next request on its
+// own goroutine before it parks: a busy keep-alive connection's next
+// request comes well within it, so it never pays for parking.
+const idleGrace = 200 * time.Millisecond
+
+func (s *Server) idleGrace() time.Duration {
+	if s.grace > 0 {
+		return s.grace
+	}
+	return idleGrace
+}
+
+// watchDelay is how long a request runs before its connection is watched
+// for the client going away: most requests end well before, and a
+// goroutine per request would cost more than the rest of the loop.
+const watchDelay = 20 * time.Millisecond
 
 // aLongTimeAgo is a deadline in the past, to wake a blocked read.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// watch allows the background read for the request being served.
-func (c *conn) watch(cancel context.CancelFunc) {
-	c.bgMu.Lock()
-	defer c.bgMu.Unlock()
-	c.bgAllowed, c.cancel = true, cancel
+func (c *conn) setReadDeadline(t time.Time, kind int) {
+	_ = c.nc.SetReadDeadline(t)
+	c.rdArmed, c.rdKind = t, kind
 }
 
-// startBackgroundRead watches the connection once the request has been
-// read whole. Bytes that arrive (a pipelined request) stay buffered; an
-// error other than the loop's own wake-up cancels the request.
-func (c *conn) startBackgroundRead() {
+// lazy reports whether a timer armed for armed may stay for t.
+func lazy(armed, t time.Time) bool {
+	d := t.Sub(armed)
+	return !armed.IsZero() && d < lazyDelay && d > -lazyDelay
+}
+
+// armWrite arms send_timeout for a write: nginx's limit is between two
+// successive writes, not on the whole response.
+func (c *conn) armWrite() {
+	t := time.Now().Add(c.cfg.SendTimeout)
+	if !lazy(c.wrArmed, t) {
+		_ = c.nc.SetWriteDeadline(t)
+		c.wrArmed = t
+	}
+}
+
+// connReader is the connection as its bufio.Reader reads it: each socket
+// read arms the deadline of the phase.
+type connReader conn
+
+func (r *connReader) Read(p []byte) (int, error) {
+	c := (*conn)(r)
+	switch c.phase {
+	case phaseHead:
+		// nginx arms client_header_timeout when the head is not
+		// whole in what was read with its first bytes.
+		if !c.headArmed {
+			c.headArmed = true
+			c.setReadDeadline(time.Now().Add(c.cfg.ClientHeaderTimeout), armOther)
+		}
+	case phaseBody:
+		if t := time.Now().Add(c.cfg.ClientBodyTimeout); c.rdKind != armBody || !lazy(c.rdArmed, t) {
+			c.setReadDeadline(t, armBody)
+		}
+	}
+	return c.nc.Read(p)
+}
+
+// deadlineWriter is the connection as its bufio.Writer writes it.
+type deadlineWriter struct {
+	c *conn
+}
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	w.c.armWrite()
+	return w.c.nc.Write(p)
+}
+
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+
+// readers holds a sync.Pool of *bufio.Reader per size.
+var readers sync.Map
+
+// readerSize makes the reader hold a whole large header buffer, so that
+// one line nginx accepts always fits in it.
+func (c *conn) readerSize() int { return max(c.cfg.LargeHeaderBufferSize+2, 4096) }
+
+// getBuffers gives c its reader and writer for a request.
+func (c *conn) getBuffers() {
+	if c.br != nil {
+		return
+	}
+	size := c.readerSize()
+	p, ok := readers.Load(size)
+	if !ok {
+		p, _ = readers.LoadOrStore(size, &sync.Pool{New: func() any { return bufio.NewReaderSize(nil, size) }})
+	}
+	c.br = p.(*sync.Pool).Get().(*bufio.Reader)
+	c.br.Reset((*connReader)(c))
+	c.bw = writers.Get().(*bufio.Writer)
+	c.bw.Reset(deadlineWriter{c})
+}
+
+// putBuffers returns c's buffers; the reader must hold no bytes of a
+// request (or c is closing).
+func (c *conn) putBuffers() {
+	if c.br == nil || c.hijacked {
+		return
+	}
+	c.br.Reset(nil)
+	if p, ok := readers.Load(c.readerSize()); ok {
+		p.(*sync.Pool).Put(c.br)
+	}
+	c.bw.Reset(nil)
+	writers.Put(c.bw)
+	c.br, c.bw = nil, nil
+}
+
+// watch allows the background read for the request being served, once
+// watchDelay has passed and (bodyDone) its body has been read.
+func (c *conn) watch(cancel context.CancelFunc, bodyDone bool) {
+	c.bgMu.Lock()
+	c.bgAllowed, c.bgDue, c.bgBodyDone, c.cancel = true, false, bodyDone, cancel
+	c.bgMu.Unlock()
+	if c.bgTimer == nil {
+		c.bgTimer = time.AfterFunc(watchDelay, c.watchDue)
+	} else {
+		c.bgTimer.Reset(watchDelay)
+	}
+}
+
+func (c *conn) watchDue() {
 	c.bgMu.Lock()
 	defer c.bgMu.Unlock()
-	if !c.bgAllowed || c.bgDone != nil {
+	c.bgDue = true
+	c.startBackgroundReadLocked()
+}
+
+// bodyRead tells the watch that the request body has been read whole.
+func (c *conn) bodyRead() {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
+	c.bgBodyDone = true
+	c.startBackgroundReadLocked()
+}
+
+// startBackgroundReadLocked watches the connection. Bytes that arrive
+// (a pipelined request) stay buffered; an error other than the loop's
+// own wake-up cancels the request. c.bgMu held.
+func (c *conn) startBackgroundReadLocked() {
+	if !c.bgAllowed || !c.bgDue || !c.bgBodyDone || c.bgDone != nil {
 		return
 	}
 	done := make(chan struct{})
 	c.bgDone = done
 	cancel := c.cancel
-	_ = c.nc.SetReadDeadline(time.Time{})
+	c.phase = phaseWatch
+	c.setReadDeadline(time.Time{}, armOther)
 	go func() {
 		defer close(done)
 		if _, err := c.br.Peek(1); err != nil && !c.bgStopping.Load() {
@@ -301,6 +533,9 @@ func (c *conn) startBackgroundRead() {
 // stopBackgroundRead ends the background read, and allows no other, before
 // the connection's reader is used again.
 func (c *conn) stopBackgroundRead() {
+	if c.bgTimer != nil {
+		c.bgTimer.Stop()
+	}
 	c.bgMu.Lock()
 	c.bgAllowed, c.cancel = false, nil
 	done := c.bgDone
@@ -313,55 +548,50 @@ func (c *conn) stopBackgroundRead() {
 	_ = c.nc.SetReadDeadline(aLongTimeAgo)
 	<-done
 	c.bgStopping.Store(false)
-	_ = c.nc.SetReadDeadline(time.Time{})
+	c.setReadDeadline(time.Time{}, armOther)
 }
 
-// deadlineWriter arms send_timeout before each write: nginx's limit is
-// between two successive writes, not on the whole response.
-type deadlineWriter struct {
-	c *conn
-}
-
-func (w deadlineWriter) Write(p []byte) (int, error) {
-	_ = w.c.nc.SetWriteDeadline(time.Now().Add(w.c.cfg.SendTimeout))
-	return w.c.nc.Write(p)
-}
-
-func (c *conn) serve() {
+// run serves requests on c until it closes or parks; the poller runs it
+// again when the parked connection has bytes to read.
+func (c *conn) run() {
+	parked := false
 	defer func() {
 		if p := recover(); p != nil && p != http.ErrAbortHandler {
 			c.srv.logf("h1server: panic serving %v: %v", c.nc.RemoteAddr(), p)
 		}
+		if parked {
+			// Another goroutine may own c already.
+			return
+		}
 		if !c.hijacked {
 			c.nc.Close()
+			c.putBuffers()
+		}
+		if c.bgTimer != nil {
+			c.bgTimer.Stop()
 		}
 		c.srv.forget(c)
 	}()
-	// The reader holds a whole large header buffer, so that one line
-	// nginx accepts always fits in it.
-	c.br = bufio.NewReaderSize(c.nc, max(c.cfg.LargeHeaderBufferSize+2, 4096))
-	c.bw = bufio.NewWriterSize(deadlineWriter{c}, 4096)
-	ctx := context.Background()
-	ctx = context.WithValue(ctx, http.LocalAddrContextKey, c.nc.LocalAddr())
-	if c.srv.ConnContext != nil {
-		ctx = c.srv.ConnContext(ctx, c.nc)
+	if c.ctx == nil {
+		ctx := context.WithValue(context.Background(), http.LocalAddrContextKey, c.nc.LocalAddr())
+		if c.srv.ConnContext != nil {
+			ctx = c.srv.ConnContext(ctx, c.nc)
+		}
+		c.ctx = ctx
 	}
 	for {
-		// Waiting for a request: client_header_timeout on a new
-		// connection, keepalive_timeout between requests.
-		wait := c.cfg.ClientHeaderTimeout
-		if c.requests > 0 {
-			wait = c.cfg.KeepaliveTimeout
-		}
-		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
-		if _, err := c.br.Peek(1); err != nil {
+		switch c.awaitRequest() {
+		case waitParked:
+			parked = true
+			return
+		case waitClose:
 			return
 		}
 		if !c.setState(stateActive) {
 			return
 		}
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.cfg.ClientHeaderTimeout))
-		keep := c.serveOne(ctx)
+		c.phase, c.headArmed = phaseHead, false
+		keep := c.serveOne(c.ctx)
 		if c.hijacked || !keep {
 			return
 		}
@@ -371,23 +601,83 @@ func (c *conn) serve() {
 	}
 }
 
+const (
+	waitReady = iota
+	waitClose
+	waitParked
+)
+
+// awaitRequest waits for the first bytes of a request: on c's goroutine
+// for idleGrace, then parked, without buffers, in the server's poller.
+func (c *conn) awaitRequest() int {
+	if c.br != nil && c.br.Buffered() > 0 {
+		// Pipelined: the next request is here already.
+		return waitReady
+	}
+	now := time.Now()
+	if c.waitDue.IsZero() {
+		wait := c.cfg.ClientHeaderTimeout
+		if c.requests > 0 {
+			wait = c.cfg.KeepaliveTimeout
+		}
+		c.waitDue = now.Add(wait)
+	}
+	c.getBuffers()
+	c.phase = phaseWait
+	for {
+		if !c.parkable {
+			c.setReadDeadline(c.waitDue, armOther)
+		} else if grace := c.srv.idleGrace(); c.rdKind != armSoft || c.rdArmed.Before(now.Add(grace/2)) || c.rdArmed.After(c.waitDue) {
+			// A grace deadline armed for an earlier wait stays
+			// while it leaves half the grace: a busy connection
+			// does not update its timer for every request.
+			t := now.Add(grace)
+			if t.After(c.waitDue) {
+				t = c.waitDue
+			}
+			c.setReadDeadline(t, armSoft)
+		}
+		_, err := c.br.Peek(1)
+		if err == nil {
+			c.waitDue = time.Time{}
+			return waitReady
+		}
+		if !c.parkable || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return waitClose
+		}
+		if now = time.Now(); !now.Before(c.waitDue) {
+			// nginx closes without a word.
+			return waitClose
+		}
+		c.putBuffers()
+		if c.srv.park(c) {
+			if h := c.srv.onParked; h != nil {
+				h()
+			}
+			return waitParked
+		}
+		if c.srv.shutting.Load() {
+			return waitClose
+		}
+		c.parkable = false
+		c.getBuffers()
+	}
+}
+
 // serveOne reads one request and answers it; it reports whether the
 // connection stays open for another.
 func (c *conn) serveOne(ctx context.Context) bool {
 	c.requests++
-	req, perr := c.readRequest(ctx)
+	req, cancel, perr := c.readRequest(ctx)
 	if perr != nil && perr.code == 0 {
 		// Closed, timed out or reset before a request was complete:
 		// nginx closes without answering.
 		return false
 	}
-	ctx, cancel := context.WithCancel(req.Context())
+	c.phase = phaseBody
 	defer cancel()
-	req = req.WithContext(ctx)
-	c.watch(cancel)
-	if b, ok := req.Body.(*body); !ok || b.eof {
-		c.startBackgroundRead()
-	}
+	b, ok := req.Body.(*body)
+	c.watch(cancel, !ok || b.eof)
 	w := newResponse(c, req)
 	if perr != nil {
 		w.closeAfter = true
@@ -411,6 +701,7 @@ func (c *conn) serveOne(ctx context.Context) bool {
 	if c.hijacked {
 		return false
 	}
+	c.phase = phaseBody
 	if aborted {
 		// http.ErrAbortHandler is how the handler asks for nginx's
 		// close without a response (444, 499, 408): nothing buffered
@@ -422,7 +713,6 @@ func (c *conn) serveOne(ctx context.Context) bool {
 	if err := c.bw.Flush(); err != nil {
 		return false
 	}
-	_ = c.nc.SetWriteDeadline(time.Time{})
 	if w.closeAfter || !w.bodyDone() {
 		// A refused head may have more of itself still coming, as
 		// nginx assumes for 494 (r->lingering_close).
@@ -449,6 +739,7 @@ func (c *conn) lingeringClose(w *response, force bool) {
 	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		_ = tc.CloseWrite()
 	}
+	c.phase = phaseNone
 	end := time.Now().Add(c.cfg.LingeringTime)
 	buf := make([]byte, 4096)
 	for {

@@ -3,9 +3,11 @@
 // "{SHA}" itself, everything else through the C library's crypt(3). The
 // crypt(3) schemes reimplemented here are those every glibc or libxcrypt
 // build has: traditional DES, MD5-crypt ("$1$"), SHA-256-crypt ("$5$")
-// and SHA-512-crypt ("$6$"), from their public specifications. Schemes
-// only libxcrypt adds (bcrypt "$2y$", yescrypt "$y$" …) are not: their
-// entries never match, as a crypt(3) without them answers.
+// and SHA-512-crypt ("$6$"), from their public specifications. bcrypt
+// ("$2a$", "$2b$", "$2y$"), which Debian's crypt(3) (libxcrypt) also
+// accepts, is checked with golang.org/x/crypto/bcrypt. Other schemes only
+// libxcrypt has (yescrypt "$y$", gost-yescrypt "$gy$", scrypt "$7$" …)
+// are not: their entries never match, as a crypt(3) without them answers.
 package htpasswd
 
 import (
@@ -19,6 +21,8 @@ import (
 	"hash"
 	"strconv"
 	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Match reports whether password hashes to entry, the password field of
@@ -28,8 +32,29 @@ func Match(password, entry string) bool {
 	if i := strings.IndexByte(password, 0); i >= 0 {
 		password = password[:i]
 	}
+	if isBcrypt(entry, password) {
+		return bcrypt.CompareHashAndPassword([]byte(entry), []byte(password)) == nil
+	}
 	got, ok := Crypt(password, entry)
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(entry)) == 1
+}
+
+// isBcrypt reports whether entry is a bcrypt hash in a variant libxcrypt
+// computes as x/crypto does for password: "$2a$", "$2b$" and "$2y$" are
+// one algorithm (they differ in bugs of old implementations only); "$2x$"
+// asks for the old sign-extension bug, which changes the hash of bytes
+// above 0x7f only, so it is the same algorithm for an ASCII password.
+func isBcrypt(entry, password string) bool {
+	if len(entry) < 4 || entry[:2] != "$2" || entry[3] != '$' {
+		return false
+	}
+	switch entry[2] {
+	case 'a', 'b', 'y':
+		return true
+	case 'x':
+		return !strings.ContainsFunc(password, func(r rune) bool { return r >= 0x80 })
+	}
+	return false
 }
 
 // Crypt hashes password with the scheme and salt of entry, as

@@ -73,6 +73,12 @@ var cryptVectors = []struct{ password, hash string }{
 	{"secret", "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="},
 	{"secret", "{SSHA}gVK8WC9YyFT1gMsQHTGCgT3sSv5zYWx0"},
 	{"secret", "{PLAIN}secret"},
+	// bcrypt, from libxcrypt too: every variant name, one hash.
+	{"secret", "$2a$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW"},
+	{"secret", "$2b$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW"},
+	{"secret", "$2y$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW"},
+	{"secret", "$2x$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW"},
+	{"", "$2y$04$abcdefghijklmnopqrstuubyCG3zY1GIXMyxfivm.ClDiInHzxjiq"},
 }
 
 func TestCryptVectors(t *testing.T) {
@@ -89,8 +95,8 @@ func TestCryptVectors(t *testing.T) {
 
 func TestUnknownSchemesNeverMatch(t *testing.T) {
 	for _, h := range []string{
-		"$2y$05$abcdefghijklmnopqrstuuOQiyCxlgf/oeuTqixKmWdcYUh4Hjl0a",
-		"$y$j9T$abcdefgh$IUWJt2doU4Kf6E/JP1UkAT3S5O3Q7SSA8SJirXIlEu9",
+		"$y$j9T$abcdefghijklmnop$3dL1LkYnZM.OVXuVdnnaKVDlLYT92dRwOzDZ5XiVCe.", // yescrypt of "secret"
+		"$2z$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW",        // no such bcrypt variant
 		"", "!", "*",
 	} {
 		if Match("secret", h) {

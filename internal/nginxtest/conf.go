@@ -92,7 +92,7 @@ func render(conf string, ports []int, dataDir, level string) string {
 master_process off;
 worker_processes 1;
 error_log %s %s;
-pid nginx.pid;
+pid %s;
 
 events {
     worker_connections 1024;
@@ -110,7 +110,7 @@ http {
 %s
     # --- end of test configuration ---
 }
-`, errorLogName, level, accessLogName, Substitute(conf, ports, dataDir))
+`, errorLogName, level, pidName, accessLogName, Substitute(conf, ports, dataDir))
 	return b.String()
 }
 
@@ -120,4 +120,5 @@ const (
 	errorLogName  = "error.log"
 	accessLogName = "access.log"
 	stderrName    = "stderr.log"
+	pidName       = "nginx.pid"
 )

@@ -35,6 +35,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -98,6 +99,15 @@ type Options struct {
 	StartTimeout time.Duration
 	// Binary is the nginx binary to run. Default: see Binary.
 	Binary string
+	// PidReady waits for the pid file (nginx.pid in Dir) to hold the
+	// started process's pid, as tools that start nginx (systemd's
+	// PIDFile=, nginx -s) learn that it is ready, instead of for its
+	// startup notice; Stop then also requires the pid file to be gone.
+	// For drop-ins such as frontdesk's binary, whose readiness is the
+	// pid file's promise.
+	PidReady bool
+	// Env is added to the environment the process inherits.
+	Env []string
 }
 
 // Server is a running nginx. Its fields are read-only; its methods are safe
@@ -114,10 +124,12 @@ type Server struct {
 	// Conf is the complete nginx.conf that nginx runs.
 	Conf string
 
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed once cmd.Wait has returned
-	waitErr error         // cmd.Wait's result; read only after exited is closed
-	ownDir  bool          // Dir was created by Launch and is removed by Stop
+	cmd      *exec.Cmd
+	pidReady bool
+	env      []string
+	exited   chan struct{} // closed once cmd.Wait has returned
+	waitErr  error         // cmd.Wait's result; read only after exited is closed
+	ownDir   bool          // Dir was created by Launch and is removed by Stop
 
 	stopOnce sync.Once
 	stopErr  error
@@ -282,6 +294,9 @@ func launch(conf string, opts Options, allocPorts func(n int) ([]int, error)) (*
 				DataDir: dataDir,
 				Conf:    render(conf, ports, dataDir, level),
 				ownDir:  ownDir,
+
+				pidReady: opts.PidReady,
+				env:      opts.Env,
 			}
 			if err = s.start(bin, timeout); err == nil {
 				return s, nil
@@ -337,6 +352,9 @@ func (s *Server) start(bin string, timeout time.Duration) error {
 	// which on other builds is /var/log/nginx/error.log.
 	s.cmd = exec.Command(bin, "-p", s.Dir+"/", "-c", confPath, "-e", filepath.Join(s.Dir, errorLogName))
 	s.cmd.Dir = s.Dir
+	if s.env != nil {
+		s.cmd.Env = append(os.Environ(), s.env...)
+	}
 	s.cmd.Stdout = stderr
 	s.cmd.Stderr = stderr
 	s.cmd.SysProcAttr = sysProcAttr()
@@ -372,7 +390,7 @@ func (s *Server) waitReady(timeout time.Duration) error {
 			return fmt.Errorf("nginx exited during startup: %v", s.waitErr)
 		default:
 		}
-		if startedRE.MatchString(s.ErrorLog()) {
+		if s.ready() {
 			return nil
 		}
 		// nginx retries a failed bind() five times, 500ms apart, before
@@ -388,6 +406,15 @@ func (s *Server) waitReady(timeout time.Duration) error {
 			delay = min(2*delay, 50*time.Millisecond)
 		}
 	}
+}
+
+// ready reports whether the server has said it is serving: its startup
+// notice, or with PidReady its pid in the pid file.
+func (s *Server) ready() bool {
+	if s.pidReady {
+		return strings.TrimSpace(s.readFile(pidName)) == strconv.Itoa(s.cmd.Process.Pid)
+	}
+	return startedRE.MatchString(s.ErrorLog())
 }
 
 // Stop stops nginx: SIGTERM, then SIGKILL if it has not exited within 5
@@ -432,6 +459,9 @@ func (s *Server) stop() error {
 		case <-s.exited:
 			if s.waitErr != nil {
 				return fmt.Errorf("nginxtest: nginx exited with %v after SIGTERM%s", s.waitErr, s.report())
+			}
+			if _, err := os.Stat(filepath.Join(s.Dir, pidName)); s.pidReady && err == nil {
+				return fmt.Errorf("nginxtest: %s exited but left its pid file behind", s.cmd.Path)
 			}
 			return nil
 		case <-repeat.C:
