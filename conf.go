@@ -225,9 +225,6 @@ func (c *compiler) compileConf(l *location, s *confSet) *locConf {
 		lc.aliasLen = len(owner.name)
 		lc.aliasRegex = owner.kind == kindRegex
 		if owner == l {
-			if lc.aliasRegex && l.re != nil && !strings.Contains(root, "$") {
-				c.errorf(l.pattern, "alias", "the \"alias\" directive must use captures inside location given by regular expression")
-			}
 			c.lintAlias(l, root)
 		}
 	case s.root != nil:

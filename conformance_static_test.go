@@ -201,6 +201,29 @@ func TestConformanceAliasRoot(t *testing.T) {
 			), "X-Doc", "X-File"),
 		},
 		{
+			// A regex location whose alias names one fixed file (jitsi-meet's
+			// config.js idiom): the alias is the whole path, whatever the URI.
+			Name: "regex alias without captures",
+			Conf: `server { listen 127.0.0.1:{{PORT}};
+				location ~ ^/([a-z]+)/config.js$ { alias {{DIR}}/site/a.txt; add_header X-File $request_filename; }
+				location ~ ^/tf/(.*)$ { alias {{DIR}}/site/a.txt; try_files $uri =404; }
+				location ~ ^/tfd/ { alias {{DIR}}/site/dir/; try_files $uri/ $uri =404; }
+				location ~ ^/d/ { alias {{DIR}}/site/dir/; add_header X-File $request_filename; }
+				location ~ ^/idx/ { alias {{DIR}}/site/; index index.html; }
+			}`,
+			Files: map[string]string{
+				"site/a.txt":          "fixed file\n",
+				"site/index.html":     "<p>index</p>\n",
+				"site/dir/b.txt":      "dir b\n",
+				"site/dir/index.html": "<p>dir index</p>\n",
+			},
+			Setup: setup(nil),
+			Requests: withHeaders(get(
+				"/abc/config.js", "/x/config.js", "/abc/config.jsx", "/tf/x", "/tf/", "/tfd/", "/tfd/b.txt",
+				"/d/", "/d/b.txt", "/d/x/y", "/idx/", "/idx/x",
+			), "X-File"),
+		},
+		{
 			// Requests no location matches use the server's own
 			// configuration; its try_files reaches no location.
 			Name: "server-level",

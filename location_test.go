@@ -72,7 +72,6 @@ func TestNewRejects(t *testing.T) {
 		{"unterminated variable", []Option{Location("/", Return(200, "${host"))}, []string{"closing bracket"}},
 		{"alias and root", []Option{Location("/a/", nil, Root("/x"), Alias("/y/"))}, []string{`"alias" directive is duplicate, "root" directive is specified before`}},
 		{"alias in named", []Option{Location("@a", nil, Alias("/y/"))}, []string{`"alias" directive is not allowed here`}},
-		{"regex alias without captures", []Option{Location("~ ^/a/(.*)$", nil, Alias("/y/"))}, []string{`must use captures`}},
 		{"document_root in root", []Option{Root("$document_root/x")}, []string{"$document_root variable may not be used"}},
 		{"bad error_page code", []Option{ErrorPage("/e", 200)}, []string{`value "200" must be between 300 and 599`}},
 		{"bad return code", []Option{Location("/", Return(1000, ""))}, []string{`invalid return code "1000"`}},
