@@ -444,7 +444,7 @@ func TestConformanceTLSSessions(t *testing.T) {
 	for k, v := range p.files {
 		files[k] = v
 	}
-	vars := `location / { return 200 "$ssl_protocol reused=$ssl_session_reused\n"; }`
+	vars := `location / { return 200 "$ssl_protocol reused=$ssl_session_reused $server_name\n"; }`
 	cases := []conformance.Case{
 		{
 			Name:  "ssl_session_ticket_key 48 bytes",
@@ -497,7 +497,81 @@ func TestConformanceTLSSessions(t *testing.T) {
 			},
 		},
 	}
+	// A session offered to another server block of the same address
+	// (the client caches one session whatever the name).
+	two := func(first, second, httpExtra, firstExtra, secondExtra string) string {
+		srv := func(name, certName, extra string) string {
+			return `server { listen 127.0.0.1:{{PORT}} ssl; server_name ` + name + `; ssl_certificate {{DIR}}/` + certName + `.crt; ssl_certificate_key {{DIR}}/` + certName + `.key; ` + extra + vars + ` }`
+		}
+		return "ssl_protocols TLSv1.2 TLSv1.3; " + httpExtra + srv("a.test", first, firstExtra) + srv("b.test", second, secondExtra)
+	}
+	for _, c := range []struct{ name, conf string }{
+		// Both RSA: a session of an ECDSA server is not resumed at an
+		// RSA one (README, differences).
+		{"other certificate", two("a.test", "default.test", "", "", "")},
+		{"other certificate, shared key file", two("a.test", "default.test", "ssl_session_ticket_key {{DIR}}/k48a; ", "", "")},
+		{"other certificate, key file of its own", two("a.test", "default.test", "", "", "ssl_session_ticket_key {{DIR}}/k80; ")},
+		{"same certificate", two("a.test", "a.test", "", "", "")},
+		{"same certificate, tickets off there", two("a.test", "a.test", "", "", "ssl_session_tickets off; ")},
+		{"same certificate, tickets off in the default server", two("a.test", "a.test", "", "ssl_session_tickets off; ", "")},
+		{"same certificate, shared key file", two("a.test", "a.test", "ssl_session_ticket_key {{DIR}}/k48a; ", "", "")},
+	} {
+		cases = append(cases, conformance.Case{
+			Name: "session offered to another server: " + c.name, Conf: c.conf, Files: files,
+			Requests: []conformance.Request{
+				{Name: "tls12", Exchange: crossResumption(v12)},
+				{Name: "tls13", Exchange: crossResumption(v13)},
+			},
+		})
+	}
 	conformance.Run(t, cases)
+}
+
+// stickyCache is a client session cache of one session, offered to any
+// server name.
+type stickyCache struct {
+	mu sync.Mutex
+	cs *tls.ClientSessionState
+}
+
+func (c *stickyCache) Get(string) (*tls.ClientSessionState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cs, c.cs != nil
+}
+
+func (c *stickyCache) Put(_ string, cs *tls.ClientSessionState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cs != nil {
+		c.cs = cs
+	}
+}
+
+// crossResumption connects with SNI a.test, then with b.test offering
+// a.test's session, then a.test again; then, afresh, twice to b.test.
+func crossResumption(version uint16) func(net.Conn) string {
+	return func(c net.Conn) string {
+		cache := &stickyCache{}
+		var out []string
+		for i, name := range []string{"a.test", "b.test", "a.test", "", "b.test", "b.test"} {
+			if name == "" {
+				cache = &stickyCache{}
+				continue
+			}
+			conn := c
+			if i > 0 {
+				var err error
+				if conn, err = net.Dial("tcp", c.RemoteAddr().String()); err != nil {
+					return err.Error()
+				}
+			}
+			conf := &tls.Config{InsecureSkipVerify: true, ServerName: name, MaxVersion: version, ClientSessionCache: cache}
+			out = append(out, name+" "+tlsGet(conn, conf))
+			conn.Close()
+		}
+		return strings.Join(out, "\n")
+	}
 }
 
 // resumption makes n TLS connections to the server with one client

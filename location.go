@@ -530,14 +530,19 @@ func runeOffsets(s string) []int {
 // each request: the location it selects and why, the rewrite-module
 // directives that run, the internal redirects and the statuses nginx
 // would generate. r is the client's request (its context tells
-// concurrent requests apart). It is meant for tests and debugging: a
-// Proxy without Trace pays only a nil check per step.
+// concurrent requests apart). Several Trace options all run, in order.
+// It is meant for tests and debugging: a Proxy without Trace pays only a
+// nil check per step.
 func Trace(fn func(r *http.Request, step TraceStep)) Option {
 	return serverOption(func(s *serverBuilder) error {
 		if fn == nil {
 			return errors.New("Trace: nil function")
 		}
-		s.trace = fn
+		if prev := s.trace; prev != nil {
+			s.trace = func(r *http.Request, step TraceStep) { prev(r, step); fn(r, step) }
+		} else {
+			s.trace = fn
+		}
 		return nil
 	})
 }

@@ -46,12 +46,13 @@ type cachedRoot struct {
 // finalizer once no request holds it, since a request may still be
 // opening a file in it.
 func (sf *staticFiles) root(base string) (*os.Root, error) {
-	info, err := os.Stat(base)
-	if err != nil {
-		return nil, err
-	}
 	if v, ok := sf.roots.Load(base); ok {
-		if cr := v.(*cachedRoot); os.SameFile(cr.info, info) {
+		cr := v.(*cachedRoot)
+		same, err := sameDir(base, cr.info)
+		if err != nil {
+			return nil, err
+		}
+		if same {
 			return cr.root, nil
 		}
 	}
@@ -59,7 +60,8 @@ func (sf *staticFiles) root(base string) (*os.Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	if info, err = root.Stat("."); err != nil {
+	info, err := root.Stat(".")
+	if err != nil {
 		root.Close()
 		return nil, err
 	}

@@ -225,7 +225,10 @@ type proxyConf struct {
 	connectionClose bool
 	// ownHeaders: the canonical names proxy_set_header and nginx's own
 	// defaults send, which a client's header never overrides.
-	ownHeaders         map[string]bool
+	ownHeaders map[string]bool
+	// replaces says which of nginx's own defaults a proxy_set_header
+	// replaces (ownHeaders' "\x00"+name entries), looked up once.
+	replaces           struct{ host, connection, contentLength, transferEncoding bool }
 	httpVersion        string
 	connectTimeout     time.Duration
 	sendTimeout        time.Duration
@@ -329,6 +332,9 @@ func (c *compiler) compileProxyConf(l *location, s *proxyConfSet) *proxyConf {
 		c.tmpl(l, "proxy_set_header", d.value, &pc.setHeaders[i].value)
 	}
 	pc.ownHeaders = ownHeaderNames(s.setHeaders)
+	r := &pc.replaces
+	r.host, r.connection = pc.ownHeaders["\x00Host"], pc.ownHeaders["\x00Connection"]
+	r.contentLength, r.transferEncoding = pc.ownHeaders["\x00Content-Length"], pc.ownHeaders["\x00Transfer-Encoding"]
 	c.lintSetHeaders(l, s)
 	return pc
 }
@@ -513,13 +519,18 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 		}
 	}
 	head, ub := st.buildUpstreamHead(h, body)
+	defer func() { st.keep.head = head }()
 	cursor := st.takeCursor(ps, st.balancerKey(ps.balancer))
 	defer st.putCursor()
 	if n := pc.nextUpstream.tries; n > 0 && n < cursor.tries {
 		cursor.tries = n
 	}
-	// One clock read starts the first try; each try's end starts the next.
-	now := st.now()
+	// One clock read starts the first try, and is the request's time when
+	// nothing read the clock before; each try's end starts the next.
+	now := time.Now()
+	if st.started.IsZero() {
+		st.started = now
+	}
 	start := now
 	nu := &pc.nextUpstream
 	st.upstreamGroup++
@@ -723,7 +734,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 		return attemptResult{sent: true, end: time.Now()}
 	}
 	if err != nil {
-		if reused && !isTimeout(err) {
+		if reused && !isTimeout(err) && ctx.Err() == nil {
 			return attemptResult{failure: failStaleConn, sent: true, err: err, end: time.Now()}
 		}
 		return t.ioFailure(err)

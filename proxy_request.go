@@ -642,8 +642,11 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 		ub.body = body
 	}
 	// The head is rendered straight into the state's buffer: variables
-	// expand in place, and nothing is allocated once it has grown.
+	// expand in place, and nothing is allocated once it has grown. The
+	// buffer is the caller's until it gives it back (an error page may
+	// proxy again meanwhile, with a buffer of its own).
 	head := st.keep.head[:0]
+	st.keep.head = nil
 	if rc.method != nil {
 		head = rc.method.expand(st, head)
 	} else {
@@ -670,17 +673,17 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 	// TE, Keep-Alive, Expect and Upgrade have no value and are only
 	// kept from the client.
 	own := pc.ownHeaders
-	if h.proxyHost != "" && !own["\x00Host"] {
+	if h.proxyHost != "" && !pc.replaces.host {
 		head = h1.AppendField(head, "Host", h.proxyHost)
 	}
-	if pc.connectionClose && !own["\x00Connection"] {
+	if pc.connectionClose && !pc.replaces.connection {
 		head = h1.AppendField(head, "Connection", "close")
 	}
 	if chunked {
-		if !own["\x00Transfer-Encoding"] {
+		if !pc.replaces.transferEncoding {
 			head = h1.AppendField(head, "Transfer-Encoding", "chunked")
 		}
-	} else if length >= 0 && !own["\x00Content-Length"] {
+	} else if length >= 0 && !pc.replaces.contentLength {
 		head = append(head, "Content-Length: "...)
 		head = strconv.AppendInt(head, length, 10)
 		head = append(head, "\r\n"...)
@@ -726,7 +729,6 @@ func (st *reqState) buildUpstreamHead(h *proxyHandler, body *requestBody) ([]byt
 	} else if len(ub.set) > 0 {
 		head = slices.Grow(head, len(ub.set))
 	}
-	st.keep.head = head
 	return head, ub
 }
 

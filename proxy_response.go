@@ -34,7 +34,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,7 +123,7 @@ func (c responseConfSet) inherit(p responseConfSet) responseConfSet {
 
 // responseConf is the compiled form of responseConfSet.
 type responseConf struct {
-	hide            map[string]bool // lower-case names not passed to the client
+	hide            []string // lower-case names not passed to the client
 	ignore          ignoreMask
 	redirects       []*rewriteRule // nil: no rewriting
 	cookieDomains   []*rewriteRule
@@ -141,22 +143,24 @@ func (c *compiler) compileResponseConf(l *location, s *responseConfSet) response
 		s.redirectOwner = l
 	}
 	rc := responseConf{
-		hide:            map[string]bool{},
 		ignore:          valueOr(s.ignoreHeaders, 0),
 		buffering:       valueOr(s.buffering, true),
 		interceptErrors: valueOr(s.interceptErrors, false),
 		limitRate:       valueOr(s.limitRate, 0),
 		bufferSize:      valueOr(s.bufferSize, defaultBufferSize),
 	}
+	hide := map[string]bool{}
 	for _, h := range hiddenByDefault {
-		rc.hide[h] = true
+		hide[h] = true
 	}
 	for _, h := range s.passHeaders {
-		delete(rc.hide, strings.ToLower(h))
+		delete(hide, strings.ToLower(h))
 	}
 	for _, h := range s.hideHeaders {
-		rc.hide[strings.ToLower(h)] = true
+		hide[strings.ToLower(h)] = true
 	}
+	// A short list: comparing lengths first, a scan beats hashing.
+	rc.hide = slices.Sorted(maps.Keys(hide))
 	// Declared rules compile now, so that their regexes' named captures
 	// are known to every template; redirectRules assembles them later.
 	for i := range s.redirects {
@@ -581,7 +585,7 @@ func (st *reqState) responseFields(rc *responseConf, resp *h1.Response) (fields 
 // it does. A Location that proxy_redirect rewrote comes back with an
 // empty name, for the caller to mark it as nginx's own.
 func (st *reqState) passField(rc *responseConf, f h1.Field) (h1.Field, bool) {
-	if len(rc.hide) > 0 && hidden(rc.hide, f.Name) {
+	if rc.hidden(f.Name) {
 		return f, false
 	}
 	switch {
@@ -605,21 +609,14 @@ func (st *reqState) passField(rc *responseConf, f h1.Field) (h1.Field, bool) {
 	return f, true
 }
 
-// hidden looks a field name up in proxy_hide_header's set of lower-case
-// names without allocating for the lower-casing.
-func hidden(hide map[string]bool, name string) bool {
-	var buf [64]byte
-	if len(name) > len(buf) {
-		return hide[strings.ToLower(name)]
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
+// hidden reports whether the field name is one nginx does not pass.
+func (rc *responseConf) hidden(name string) bool {
+	for _, h := range rc.hide {
+		if h1.EqualFold(h, name) {
+			return true
 		}
-		buf[i] = c
 	}
-	return hide[string(buf[:len(name)])]
+	return false
 }
 
 // copyResponseHeaders sets out to the upstream header as nginx passes it,
@@ -665,7 +662,7 @@ func (st *reqState) copyResponseHeaders(rc *responseConf, resp *h1.Response, out
 	// A Date or Server that is passed but not sent leaves the response
 	// without one: nginx then adds none of its own either.
 	for _, name := range [...]string{"Date", "Server"} {
-		if _, ok := out[name]; !ok && !hidden(rc.hide, name) {
+		if _, ok := out[name]; !ok && !rc.hidden(name) {
 			out[name] = nil
 		}
 	}

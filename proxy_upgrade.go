@@ -82,10 +82,10 @@ func (st *reqState) rawHead(rc *responseConf, resp *h1.Response, upgrade bool) [
 	b = append(b, "HTTP/1.1 "...)
 	b = append(b, resp.StatusLine...)
 	b = append(b, "\r\n"...)
-	if rc.hide["server"] {
+	if rc.hidden("server") {
 		b = h1.AppendField(b, "Server", st.signature(st.conf()))
 	}
-	if rc.hide["date"] {
+	if rc.hidden("date") {
 		b = h1.AppendField(b, "Date", time.Now().UTC().Format(http.TimeFormat))
 	}
 	if upgrade {

@@ -83,7 +83,7 @@ type reqState struct {
 	started          time.Time
 	scratch          []byte
 	// keep is storage reused from one request to the next.
-	keep reqStorage
+	keep *reqStorage
 }
 
 // reqStorage is what a pooled reqState keeps between requests, so that a
@@ -100,7 +100,7 @@ type reqStorage struct {
 	cursorsInUse int
 }
 
-var statePool = sync.Pool{New: func() any { return &reqState{w: &respWriter{}} }}
+var statePool = sync.Pool{New: func() any { return &reqState{w: &respWriter{}, keep: new(reqStorage)} }}
 
 func newReqState(srv *server, w http.ResponseWriter, r *http.Request) *reqState {
 	st := statePool.Get().(*reqState)
@@ -113,6 +113,7 @@ func newReqState(srv *server, w http.ResponseWriter, r *http.Request) *reqState 
 	r = filterClientHeaders(&srv.conf.req, r)
 	*st = reqState{srv: srv, r: r, w: rw, method: r.Method, scratch: scratch, keep: keep}
 	st.attempts = st.keep.attempts[:0]
+	st.keep.cursorsInUse = 0
 	// nginx's post-read phase: realip configured at server level.
 	st.realipAt(srv.conf.realip)
 	return st
@@ -459,9 +460,13 @@ func (st *reqState) aliasAfterRewrite() bool {
 // (root, or alias after capture substitution).
 func (st *reqState) mapURIToPath(u string) (path, root string) {
 	c := st.conf()
-	buf := c.root.expand(st, st.scratch[:0])
-	st.scratch = buf
-	root = string(buf)
+	if c.root.static() {
+		root = c.root.raw
+	} else {
+		buf := c.root.expand(st, st.scratch[:0])
+		st.scratch = buf
+		root = string(buf)
+	}
 	if c.isAlias {
 		if c.aliasRegex {
 			if st.addURIToAlias {

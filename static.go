@@ -133,7 +133,7 @@ func (st *reqState) resolve(full, root string) rootedPath {
 			lit = lit[:i]
 		}
 		base = lit[:strings.LastIndexByte(lit, '/')+1]
-	case strings.HasSuffix(root, "/") || strings.HasPrefix(full, root+"/"):
+	case strings.HasSuffix(root, "/") || len(full) > len(root) && full[len(root)] == '/' && strings.HasPrefix(full, root):
 	default:
 		base = root[:strings.LastIndexByte(root, '/')+1]
 	}
@@ -178,9 +178,9 @@ func (fi *fileInfo) close() {
 // Errors are mapped to the status nginx answers: 404 for missing files
 // (and for anything outside the directory), 403 for permission denied,
 // 500 otherwise.
-func (st *reqState) openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, error) {
+func (st *reqState) openRooted(p rootedPath, dirOnly bool) (fileInfo, int, error) {
 	if strings.IndexByte(p.rel, 0) >= 0 {
-		return nil, http.StatusNotFound, fs.ErrNotExist
+		return fileInfo{}, http.StatusNotFound, fs.ErrNotExist
 	}
 	rel := p.rel
 	if dirOnly {
@@ -194,17 +194,17 @@ func (st *reqState) openRooted(p rootedPath, dirOnly bool) (*fileInfo, int, erro
 	if oc.cache == nil {
 		r := lookupFile(sf, p.base, rel, !dirOnly)
 		if r.err != nil {
-			return nil, r.status, r.err
+			return fileInfo{}, r.status, r.err
 		}
-		return &fileInfo{f: r.f, info: r.info}, 0, nil
+		return fileInfo{f: r.f, info: r.info}, 0, nil
 	}
 	r, e, gen := oc.cache.lookup(oc, sf, ofcKey{p.base, rel}, !dirOnly, func(open bool) lookupResult {
 		return lookupFile(sf, p.base, rel, open)
 	})
 	if r.err != nil {
-		return nil, r.status, r.err
+		return fileInfo{}, r.status, r.err
 	}
-	fi := &fileInfo{f: r.f, info: r.info}
+	fi := fileInfo{f: r.f, info: r.info}
 	if e != nil && r.f != nil {
 		fi.cache, fi.oc, fi.entry, fi.gen = oc.cache, oc, e, gen
 	}
@@ -337,7 +337,7 @@ func (st *reqState) serveFile() {
 	st.sendFile(fi)
 }
 
-func (st *reqState) sendFile(fi *fileInfo) {
+func (st *reqState) sendFile(fi fileInfo) {
 	c := st.conf()
 	content := fileserve.Content{
 		Size:    fi.info.Size(),

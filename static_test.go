@@ -246,18 +246,23 @@ func FuzzStaticNeverLeavesRoot(f *testing.F) {
 	})
 }
 
-// BenchmarkStatic compares frontdesk's static serving with
-// http.FileServer on the same 1 KiB file.
+// BenchmarkStatic compares frontdesk's static serving, without and with
+// open_file_cache, with http.FileServer on the same 1 KiB file.
 func BenchmarkStatic(b *testing.B) {
 	dir := b.TempDir()
 	require.NoError(b, os.WriteFile(filepath.Join(dir, "f.txt"), []byte(strings.Repeat("x", 1024)), 0o644))
 	p, err := New(quiet, Location("/", nil, Root(dir)))
 	require.NoError(b, err)
+	defer p.Close()
+	cached, err := New(quiet, Location("/", nil, Root(dir), OpenFileCache(1000, 0)))
+	require.NoError(b, err)
+	defer cached.Close()
 	for _, bm := range []struct {
 		name string
 		h    http.Handler
 	}{
 		{"frontdesk", p},
+		{"frontdesk-open_file_cache", cached},
 		{"http.FileServer", http.FileServer(http.Dir(dir))},
 	} {
 		b.Run(bm.name, func(b *testing.B) {

@@ -932,13 +932,19 @@ func (cc *connCache) put(uc *upstreamConn, now time.Time) bool {
 		return false
 	}
 	uc.idleFrom = now
+	var evicted *upstreamConn
 	cc.mu.Lock()
-	defer cc.mu.Unlock()
 	if len(cc.idle) >= cc.conf.max {
-		cc.idle[0].conn.Close()
+		evicted = cc.idle[0]
 		cc.idle = slices.Delete(cc.idle, 0, 1)
 	}
 	cc.idle = append(cc.idle, uc)
+	cc.mu.Unlock()
+	if evicted != nil {
+		// Closed outside the lock: a system call other requests need
+		// not wait for.
+		evicted.conn.Close()
+	}
 	return true
 }
 

@@ -2,9 +2,9 @@ package frontdesktest
 
 import (
 	"net/http"
-	"strings"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -190,4 +190,48 @@ func TestCorpusFrappeDocker(t *testing.T) {
 	require.Len(t, redirects, 2, res.Explanation.String())
 	assert.Equal(t, "try_files", redirects[0].Cause)
 	assert.Equal(t, "X-Accel-Redirect", redirects[1].Cause)
+}
+
+// The deCONZ add-on's whole nginx.conf, as Home Assistant's ingress
+// proxy reaches it: only from 172.30.32.2, which the test's requests
+// come from. Its sub_filter patches of the Phoscon app are listed as
+// ignored: frontdesk does not rewrite bodies yet.
+func TestCorpusHomeAssistantDeconz(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile(filepath.Join(corpusDir, "home-assistant-deconz.conf"))
+	if os.IsNotExist(err) {
+		t.Skipf("no home-assistant-deconz.conf in %s", corpusDir)
+	}
+	require.NoError(t, err)
+	www := writeFiles(t, map[string]string{"ingress.html": "<ingress>"})
+	phoscon, ws := Serve(t, nil), Serve(t, nil)
+	n := Start(t, Config{
+		File: "/etc/nginx/nginx.conf",
+		FS: fstest.MapFS{
+			"etc/nginx/nginx.conf": {Data: src},
+			"etc/nginx/mime.types": {Data: []byte("types { text/html html; }\n")},
+		},
+		Ignore:   []string{"sub_filter", "sub_filter_once", "sub_filter_types"},
+		Paths:    map[string]string{"/usr/share/www": www},
+		Backends: map[string]string{"127.0.0.1:40850": phoscon.Addr, "127.0.0.1:8081": ws.Addr},
+	})
+	assert.Len(t, n.Config().Ignored, 9, "every sub_filter line is listed")
+
+	ingress := http.Header{RemoteAddrHeader: {"172.30.32.2"}, "X-Ingress-Path": {"/api/hassio_ingress/abc"}}
+	res := n.Request(t, "GET", "http://homeassistant.local:8099/pwa/index.html", ingress, nil)
+	require.Equal(t, http.StatusOK, res.Status, res.Explanation.String())
+	got := phoscon.Last()
+	assert.Equal(t, "GET /pwa/index.html HTTP/1.1", got.Line)
+	assert.Equal(t, "172.30.32.2", got.Header.Get("X-Real-IP"))
+	assert.Equal(t, "172.30.32.2", got.Header.Get("X-Forwarded-For"))
+	assert.Equal(t, "true", got.Header.Get("X-NginX-Proxy"))
+	assert.Empty(t, got.Header.Get(RemoteAddrHeader))
+	assert.True(t, strings.HasPrefix(res.Explanation.AccessLog, "172.30.32.2 - - ["), res.Explanation.AccessLog)
+
+	assert.Equal(t, "<ingress>", n.Request(t, "GET", "http://homeassistant.local:8099/ingress.html", ingress, nil).Body)
+
+	// Anyone else is refused, as nginx's deny all says.
+	res = n.Get(t, "http://homeassistant.local:8099/pwa/index.html")
+	assert.Equal(t, http.StatusForbidden, res.Status)
+	assert.Len(t, phoscon.Requests(), 1)
 }

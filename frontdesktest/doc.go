@@ -7,7 +7,8 @@
 // t.Cleanup. The environment is substituted, never the configuration:
 // upstream servers, proxy_pass addresses, unix sockets and service host
 // names are sent to test backends, directories to fixtures, ${VAR}
-// placeholders get values. A directive frontdesk cannot run fails the test
+// placeholders get values, and a request may say which client address it
+// comes from ([RemoteAddrHeader]). A directive frontdesk cannot run fails the test
 // with the loader's message and file:line.
 //
 // # Example

@@ -102,6 +102,12 @@ type listener struct {
 // the listener removes it before frontdesk (or any upstream) sees it.
 const idHeader = "Frontdesktest-Request"
 
+// RemoteAddrHeader, set on a test's request, is the client IP address
+// frontdesk sees the request come from ($remote_addr, allow and deny,
+// set_real_ip_from) instead of loopback. The listener removes it before
+// frontdesk sees the request.
+const RemoteAddrHeader = "Frontdesktest-Remote-Addr"
+
 // Start loads and serves conf for the test, and stops it in t.Cleanup.
 // It fails the test if the configuration does not load.
 func Start(t testing.TB, conf Config) *Nginx {
@@ -303,6 +309,11 @@ func (n *Nginx) handler(li *listener) http.Handler {
 		defer n.serving.Done()
 		id := r.Header.Get(idHeader)
 		r.Header.Del(idHeader)
+		if ip := r.Header.Get(RemoteAddrHeader); ip != "" {
+			_, port, _ := net.SplitHostPort(r.RemoteAddr)
+			r.RemoteAddr = net.JoinHostPort(ip, port)
+			r.Header.Del(RemoteAddrHeader)
+		}
 		ex := &Explanation{Listen: li.listen}
 		ctx := context.WithValue(r.Context(), http.LocalAddrContextKey, li.local)
 		ctx = context.WithValue(ctx, explainKey{}, ex)

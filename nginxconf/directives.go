@@ -44,6 +44,46 @@ func msec(f func(time.Duration) frontdesk.Directive) func(*Directive) (frontdesk
 	}
 }
 
+// sec maps a time in seconds (ngx_conf_set_sec_slot); the table has
+// checked the value.
+func sec(f func(time.Duration) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
+	return func(d *Directive) (frontdesk.Directive, error) {
+		n, _ := fileserve.ParseSeconds(d.Args[0])
+		return f(time.Duration(n) * time.Second), nil
+	}
+}
+
+// openFileCache parses "open_file_cache off | max=N [inactive=time]" as
+// ngx_http_core_open_file_cache does.
+func openFileCache(d *Directive) (frontdesk.Directive, error) {
+	max, inactive, off := 0, 60*time.Second, false
+	for _, a := range d.Args {
+		ok := true
+		switch {
+		case strings.HasPrefix(a, "max="):
+			n, valid := parseNum(a[len("max="):])
+			max, ok = n, valid && n > 0
+		case strings.HasPrefix(a, "inactive="):
+			n, err := fileserve.ParseSeconds(a[len("inactive="):])
+			inactive, ok = time.Duration(n)*time.Second, err == nil
+		case a == "off":
+			off = true
+		default:
+			ok = false
+		}
+		if !ok {
+			return frontdesk.Directive{}, fmt.Errorf("invalid \"open_file_cache\" parameter \"%s\"", a)
+		}
+	}
+	switch {
+	case off:
+		return frontdesk.OpenFileCacheOff(), nil
+	case max == 0:
+		return frontdesk.Directive{}, fmt.Errorf("\"open_file_cache\" must have the \"max\" parameter")
+	}
+	return frontdesk.OpenFileCache(max, inactive), nil
+}
+
 func size(f func(int64) frontdesk.Directive) func(*Directive) (frontdesk.Directive, error) {
 	return func(d *Directive) (frontdesk.Directive, error) {
 		n, _ := fileserve.ParseSize(d.Args[0])

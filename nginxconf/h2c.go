@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 )
 
 // HTTP/2 on a plain "listen ... http2" address: nginx 1.22 starts its
@@ -71,10 +72,23 @@ func (c *h2OnlyConn) check() {
 		if !bytes.Equal(b, []byte(part)) {
 			c.pending = nil
 			c.err = io.EOF
-			_, _ = c.Conn.Write(h2Refusal(c.streams))
-			c.Conn.Close()
+			c.refuse()
 			return
 		}
+	}
+}
+
+// refuse sends nginx's frames and closes. nginx has read the client's
+// bytes by then, so its close is a FIN; closing with unread bytes would
+// be a reset, so the rest is read (for a second at most) after a FIN.
+func (c *h2OnlyConn) refuse() {
+	defer c.Conn.Close()
+	if _, err := c.Conn.Write(h2Refusal(c.streams)); err != nil {
+		return
+	}
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(time.Second))
+		_, _ = io.Copy(io.Discard, c.Conn)
 	}
 }
 

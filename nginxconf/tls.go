@@ -1,7 +1,9 @@
 package nginxconf
 
 import (
+	"bytes"
 	"crypto/ecdsa"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
@@ -94,6 +96,7 @@ type serverTLS struct {
 	conf         *tls.Config
 	preferServer bool        // ssl_prefer_server_ciphers
 	http2        bool        // "http2 on" (nginx 1.25.1)
+	ticketKeys   [][32]byte  // ssl_session_ticket_key files (ticketKeys)
 	certs        *certLoader // certificates named with variables
 }
 
@@ -135,7 +138,7 @@ func (b *builder) buildTLS(h *httpState) {
 			st.http2 = strings.EqualFold(ds[0].Args[0], "on")
 		}
 		if len(vals["ssl_certificate"]) > 0 || ssl {
-			conf, loader, verify, err := b.serverTLSConfig(h, s, vals)
+			conf, loader, verify, err := b.serverTLSConfig(s, vals)
 			if e := (*Error)(nil); errors.As(err, &e) && e.NotImplemented {
 				b.refused = append(b.refused, e)
 				continue
@@ -144,6 +147,13 @@ func (b *builder) buildTLS(h *httpState) {
 				continue
 			}
 			st.conf, st.certs = conf, loader
+			if ds := vals["ssl_session_ticket_key"]; len(ds) > 0 {
+				// Read whether or not tickets are on, as nginx does.
+				if st.ticketKeys, err = b.ticketKeys(h, ds); err != nil {
+					b.errs = append(b.errs, err)
+					continue
+				}
+			}
 			if ds := vals["ssl_prefer_server_ciphers"]; len(ds) > 0 {
 				st.preferServer = strings.EqualFold(ds[0].Args[0], "on")
 			}
@@ -265,8 +275,16 @@ func (c *Config) HTTP2(addr string) *http.HTTP2Config {
 // h2 when SNI picks it, as nginx 1.25.1's ALPN callback decides by the
 // server the name selected.
 func sniConfig(def *serverTLS, srvs []*serverTLS, h2 bool) *tls.Config {
+	keys := def.ticketKeys
+	if keys == nil {
+		// OpenSSL's own: random, made once per configuration (a
+		// reload starts afresh, as nginx's new SSL_CTX does).
+		keys = make([][32]byte, 1)
+		_, _ = rand.Read(keys[0][:])
+	}
 	withProtos := func(st *serverTLS) *tls.Config {
 		c := st.conf.Clone()
+		sessionTickets(c, keys, def.conf.SessionTicketsDisabled, st.conf.SessionTicketsDisabled)
 		if h2 || st.http2 {
 			c.NextProtos = []string{"h2", "http/1.1"}
 		} else {
@@ -313,6 +331,44 @@ func sniConfig(def *serverTLS, srvs []*serverTLS, h2 bool) *tls.Config {
 	}
 	return base
 }
+
+// sessionTickets sets c's session tickets as nginx's OpenSSL has them on
+// an address: the ticket keys and whether tickets are accepted are the
+// default server's (OpenSSL decrypts with the context the connection
+// started with, before SNI picks a server), whether new tickets are
+// issued is the server SNI picked (nginx copies its options). The keys
+// are explicit on every configuration: crypto/tls would otherwise make
+// its own for each clone. A server with ssl_session_tickets off behind a
+// default with them on issues, after a full handshake, tickets that never
+// resume, where nginx issues none: what clients see of their sessions is
+// the same.
+func sessionTickets(c *tls.Config, keys [][32]byte, defaultOff, ownOff bool) {
+	c.SessionTicketsDisabled = defaultOff
+	if defaultOff {
+		return
+	}
+	c.SetSessionTicketKeys(keys)
+	if ownOff {
+		c.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+			if !cs.DidResume {
+				ss.Extra = append(ss.Extra, noResume)
+			}
+			// A resumed session's new ticket stands for the one the
+			// client keeps with nginx, which resumes.
+			return c.EncryptTicket(cs, ss)
+		}
+	}
+	c.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
+		ss, err := c.DecryptTicket(identity, cs)
+		if err != nil || ss == nil || slices.ContainsFunc(ss.Extra, func(e []byte) bool { return bytes.Equal(e, noResume) }) {
+			return nil, err
+		}
+		return ss, nil
+	}
+}
+
+// noResume marks the tickets of a server with ssl_session_tickets off.
+var noResume = []byte("frontdesk: tickets off")
 
 // chooseSuite narrows c to the TLS 1.2 suite OpenSSL would pick: the
 // client's first acceptable one, or the server's with
@@ -415,7 +471,7 @@ func errAt(d *Directive, format string, args ...any) error {
 }
 
 // serverTLSConfig builds one server block's configuration.
-func (b *builder) serverTLSConfig(h *httpState, s *serverState, v map[string][]*Directive) (*tls.Config, *certLoader, frontdesk.Option, error) {
+func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*tls.Config, *certLoader, frontdesk.Option, error) {
 	certs, keys := v["ssl_certificate"], v["ssl_certificate_key"]
 	if len(certs) == 0 {
 		return nil, nil, nil, nil
@@ -509,14 +565,6 @@ func (b *builder) serverTLSConfig(h *httpState, s *serverState, v map[string][]*
 	if ds := v["ssl_session_tickets"]; len(ds) > 0 && strings.EqualFold(ds[0].Args[0], "off") {
 		c.SessionTicketsDisabled = true
 	}
-	if ds := v["ssl_session_ticket_key"]; len(ds) > 0 {
-		// Read whether or not tickets are on, as nginx does.
-		keys, err := b.ticketKeys(h, ds)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		c.SetSessionTicketKeys(keys)
-	}
 	var verify frontdesk.Option
 	if ds := v["ssl_verify_client"]; len(ds) > 0 && !strings.EqualFold(ds[0].Args[0], "off") {
 		mode := strings.ToLower(ds[0].Args[0])
@@ -604,7 +652,8 @@ func (b *builder) staple(c *tls.Config, loader *certLoader, v map[string][]*Dire
 // losing sessions; the same files give the same keys in every process and
 // across reloads. The tickets are frontdesk's own format: a ticket nginx
 // issued with the same file does not resume here, nor the reverse. nginx
-// checks the files once the http block is read, and reports there.
+// checks the files once the http block is read, and reports there; the
+// default server's keys serve the whole address (sessionTickets).
 func (b *builder) ticketKeys(h *httpState, ds []*Directive) ([][32]byte, error) {
 	end := &Error{File: h.d.File, Line: h.d.EndLine}
 	var keys [][32]byte

@@ -34,12 +34,19 @@ func loadServer(t *testing.T, dir, server string) (*Config, error) {
 	return LoadString(filepath.Join(dir, "nginx.conf"), "events {}\nhttp {\n"+server+"\n}\n", Options{Prefix: dir})
 }
 
-// handshake runs one TLS handshake with conf on an in-memory connection
+// handshake runs one TLS handshake with conf on a loopback connection
 // and returns the client's view of it; the client reads to the end, so
 // that a TLS 1.3 session ticket is received.
 func handshake(t *testing.T, server, client *tls.Config) tls.ConnectionState {
 	t.Helper()
-	sc, cc := net.Pipe()
+	// Loopback TCP, not net.Pipe: TLS 1.3 has both sides write at once.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	cc, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	sc, err := ln.Accept()
+	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
 		s := tls.Server(sc, server)
@@ -51,10 +58,14 @@ func handshake(t *testing.T, server, client *tls.Config) tls.ConnectionState {
 		done <- err
 	}()
 	c := tls.Client(cc, client)
-	require.NoError(t, c.Handshake())
-	_, _ = io.ReadAll(c)
+	err = c.Handshake()
+	if err == nil {
+		_, _ = io.ReadAll(c)
+	}
 	c.Close()
-	require.NoError(t, <-done)
+	serr := <-done
+	require.NoError(t, err, "client")
+	require.NoError(t, serr, "server")
 	return c.ConnectionState()
 }
 

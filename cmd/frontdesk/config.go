@@ -134,6 +134,19 @@ func nginxMessage(err error) string {
 	return err.Error()
 }
 
+// reportedAfterParse are the errors nginx finds in a module's init_conf,
+// after it has printed "syntax is ok" (ngx_init_cycle); the others stop
+// the parse itself.
+var reportedAfterParse = map[string]bool{
+	`no "events" section in configuration`: true,
+}
+
+// nginxWarnings are the loader's warnings that nginx itself logs, while
+// it parses; the others are frontdesk's lint.
+var nginxWarnings = map[string]bool{
+	`only the last index in "index" directive should be absolute`: true,
+}
+
 // recordFS is the operating system's file system, as nginxconf sees it
 // through an fs.FS, remembering which files were read, for -T.
 type recordFS struct {
@@ -178,6 +191,7 @@ type procConf struct {
 	access          *accessConf
 	warnings        []string // directives frontdesk accepts but does not apply yet
 	loop            h1server.Config
+	loops           map[string]h1server.Config // by listen address (loopserver.go)
 }
 
 // logTarget is one error_log: "stderr" or a file, and a level.
@@ -223,6 +237,7 @@ func readProcConf(p *paths, ds []*nginxconf.Directive, cfg *nginxconf.Config) (*
 	}
 	pc.access, pc.warnings = ac, warns
 	pc.loop = loopConfig(httpBlock)
+	pc.loops = loopConfigs(httpBlock, cfg, pc.loop)
 	return pc, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -263,7 +264,10 @@ func (f *logFormat) line(info frontdesk.RequestInfo, now time.Time) []byte {
 		case "msec":
 			v = strconv.FormatFloat(float64(now.UnixMilli())/1000, 'f', 3, 64)
 		default:
-			v, _ = info.Variable(p.text)
+			var ok bool
+			if v, ok = serverVariable(info.Request(), p.text, now); !ok {
+				v, _ = info.Variable(p.text)
+			}
 		}
 		if v == "" {
 			// nginx logs "-" for a variable with no value (json: nothing);
@@ -328,6 +332,9 @@ type accessConf struct {
 	http    []accessLog
 	servers []serverLogs
 	files   map[string]*logFile // shared by every access_log naming a path
+	// serverVars: a log_format uses a variable of connvars.go, which
+	// then needs each request counted and timed.
+	serverVars bool
 	// spec holds what to open; open() fills the accessLog values.
 	specs []accessSpec
 }
@@ -386,6 +393,11 @@ func readAccessConf(p *paths, httpBlock *nginxconf.Directive, cfg *nginxconf.Con
 		}
 		f.json, f.none = json, none
 		formats[d.Args[0]] = f
+		for _, p := range f.parts {
+			if _, ok := serverVariable(&http.Request{}, p.text, time.Time{}); ok && p.variable {
+				ac.serverVars = true
+			}
+		}
 	}
 	// read collects the access_log directives of one level; set reports
 	// whether the level has any (then it replaces the outer level's).

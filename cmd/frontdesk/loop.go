@@ -54,9 +54,9 @@ func (m *master) newServer(tlsOn bool) httpServer {
 	}
 }
 
-// loopConfig reads the http{}-level directives the server loop applies
-// (server-level values are not applied per server yet). The loader has
-// validated them.
+// loopConfig reads the directives the server loop applies from one
+// block (http{}; loopserver.go overlays each address's default server).
+// The loader has validated them.
 func loopConfig(httpBlock *nginxconf.Directive) h1server.Config {
 	var c h1server.Config
 	if httpBlock == nil {

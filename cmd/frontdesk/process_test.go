@@ -30,10 +30,16 @@ type server struct {
 
 func startServer(t *testing.T, body string) *server {
 	t.Helper()
+	return startServerEnv(t, nil, body)
+}
+
+// startServerEnv is startServer with env added to the environment.
+func startServerEnv(t *testing.T, env []string, body string) *server {
+	t.Helper()
 	s := &server{dir: t.TempDir(), port: freePort(t)}
 	writeFile(t, filepath.Join(s.dir, "conf/nginx.conf"), processConf(s.port, body))
 	require.NoError(t, os.MkdirAll(filepath.Join(s.dir, "logs"), 0o755))
-	s.proc = start(t, nil, s.args()...)
+	s.proc = start(t, env, s.args()...)
 	s.pid = waitPid(t, s.pidFile())
 	assert.Equal(t, s.cmd.Process.Pid, s.pid, "daemon off: the pid file holds the started process")
 	return s

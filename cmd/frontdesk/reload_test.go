@@ -197,10 +197,20 @@ func TestReloadKeepsWebSocket(t *testing.T) {
 // TestQuitWaitsForWebSocket: QUIT closes the listener but, as nginx's
 // graceful shutdown, keeps an upgraded connection, opened before or
 // after a reload, until it closes; only then does the process exit.
-// worker_shutdown_timeout bounds the wait.
+// worker_shutdown_timeout bounds the wait. Both servers a listener may
+// run: the loop, and net/http (TLS listeners), which forgets hijacked
+// connections on Shutdown.
 func TestQuitWaitsForWebSocket(t *testing.T) {
+	for _, server := range []string{"h1server", "net/http"} {
+		t.Run(server, func(t *testing.T) {
+			quitWaitsForWebSocket(t, []string{serverEnv + "=" + server})
+		})
+	}
+}
+
+func quitWaitsForWebSocket(t *testing.T, env []string) {
 	backend := echoBackend(t)
-	s := startServer(t, wsLocation(backend)+`location / { return 200 "one"; }`)
+	s := startServerEnv(t, env, wsLocation(backend)+`location / { return 200 "one"; }`)
 	old := openTunnel(t, s.port)
 	// A reload retires the tunnel's configuration; the next tunnel is
 	// on the new one.
@@ -231,7 +241,7 @@ func TestQuitWaitsForWebSocket(t *testing.T) {
 	assert.NoFileExists(t, s.pidFile())
 
 	t.Run("worker_shutdown_timeout", func(t *testing.T) {
-		s := startServer(t, wsLocation(backend)+`location / { return 200 "one"; }`)
+		s := startServerEnv(t, env, wsLocation(backend)+`location / { return 200 "one"; }`)
 		s.rewrite(t, strings.Replace(processConf(s.port, wsLocation(backend)), "daemon off;", "daemon off;\nworker_shutdown_timeout 1s;", 1))
 		s.signal(t, "reload")
 		eventually(t, "reloaded", func() bool {

@@ -47,10 +47,31 @@ func testConfig(p *paths, c *cmdline, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nginx: configuration file %s test failed\n", p.confFile)
 		return 1
 	}
+	syntaxOK := func() {
+		if !c.quiet {
+			fmt.Fprintf(stderr, "nginx: the configuration file %s syntax is ok\n", p.confFile)
+		}
+	}
 	ld, err := loadConfig(p, c.directives, c.hasDirectives)
 	if err != nil {
+		if reportedAfterParse[err.Error()] {
+			syntaxOK()
+		}
 		return failed(err.Error())
 	}
+	// nginx's own warnings are logged while it parses, before its
+	// verdict; frontdesk's findings come after it, which they never
+	// change.
+	var lint []nginxconf.Warning
+	for _, w := range ld.cfg.Warnings {
+		if nginxWarnings[w.Message] {
+			startup.log(levelWarn, "%s in %s:%d", w.Message, w.File, w.Line)
+		} else {
+			lint = append(lint, w)
+		}
+	}
+	// The files are opened after parsing (ngx_init_cycle).
+	syntaxOK()
 	// nginx -t opens every log file of the configuration, creating it,
 	// and the pid file without truncating it (ngx_create_pidfile in test
 	// mode), so a permission problem shows up here rather than at start.
@@ -69,12 +90,9 @@ func testConfig(p *paths, c *cmdline, stdout, stderr io.Writer) int {
 		f.Close()
 	}
 	if !c.quiet {
-		fmt.Fprintf(stderr, "nginx: the configuration file %s syntax is ok\n", p.confFile)
 		fmt.Fprintf(stderr, "nginx: configuration file %s test is successful\n", p.confFile)
 	}
-	// frontdesk's own findings come after nginx's verdict, which they
-	// never change.
-	for _, w := range ld.cfg.Warnings {
+	for _, w := range lint {
 		startup.log(levelWarn, "%s in %s:%d", w.Message, w.File, w.Line)
 	}
 	for _, w := range ld.proc.warnings {
@@ -162,8 +180,8 @@ type generation struct {
 	addrs  []string
 	tls    func(addr string) *tls.Config // nginxconf's Config.TLS (tls.go)
 	conf   *nginxconf.Config             // HTTP/2 of the listeners (tls.go)
-	http2  func(addr string) *http.HTTP2Config
 	loop   h1server.Config               // the server loop's limits (loop.go)
+	loops  map[string]h1server.Config    // by listen address (loopserver.go)
 
 	mu       sync.Mutex
 	inflight int
@@ -213,6 +231,9 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g := m.cur.Load()
 		if g.acquire() {
 			defer g.release()
+			if g.access.serverVars {
+				r = withReqInfo(r)
+			}
 			g.proxy.ServeHTTP(w, r)
 			return
 		}
@@ -250,7 +271,7 @@ func (m *master) newGeneration(ld *loaded) (*generation, error) {
 		ld.proc.access.close()
 		return nil, err
 	}
-	g := &generation{proxy: proxy, access: ld.proc.access, elog: elog, drained: make(chan struct{}), tls: ld.cfg.TLS, http2: ld.cfg.HTTP2, conf: ld.cfg, loop: ld.proc.loop}
+	g := &generation{proxy: proxy, access: ld.proc.access, elog: elog, drained: make(chan struct{}), tls: ld.cfg.TLS, conf: ld.cfg, loop: ld.proc.loop, loops: ld.proc.loops}
 	for _, s := range ld.cfg.Servers {
 		for _, l := range s.Listen {
 			if !slices.Contains(g.addrs, l.Addr) {
@@ -409,10 +430,25 @@ func (m *master) start(addr string, l net.Listener) {
 	if hs, ok := srv.(*http.Server); ok && tl != l {
 		// The http2_* limits of the address (max concurrent streams
 		// …), as the library's HTTP/2 listeners take them.
-		hs.HTTP2 = m.cur.Load().http2(addr)
+		hs.HTTP2 = m.cur.Load().conf.HTTP2(addr)
 	}
 	l = tl
 	srv, l = m.plainHTTP2(addr, srv, l)
+	switch s := srv.(type) {
+	case *http.Server:
+		s.ConnContext = withConnInfo
+	case *h1server.Server:
+		s.ConnContext = withConnInfo
+		// The limits of the address's default server, in the
+		// configuration current when the connection is accepted.
+		s.Configure = func() h1server.Config {
+			g := m.cur.Load()
+			if c, ok := g.loops[addr]; ok {
+				return c
+			}
+			return g.loop
+		}
+	}
 	m.servers[addr] = srv
 	m.served.Add(1)
 	go func() {

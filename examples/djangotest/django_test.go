@@ -25,8 +25,8 @@ func start(t *testing.T, worker1, worker2 string) *frontdesktest.Nginx {
 		File:      "/etc/nginx/nginx.conf",
 		Upstreams: map[string][]string{"app_server": {worker1, worker2}},
 		Paths: map[string]string{
-			"/etc/nginx":                       "testdata/etc/nginx",
-			"/srv/app/staticfiles/":            "testdata/staticfiles",
+			"/etc/nginx":                        "testdata/etc/nginx",
+			"/srv/app/staticfiles/":             "testdata/staticfiles",
 			"/etc/letsencrypt/live/example.com": certs,
 		},
 	})

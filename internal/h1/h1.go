@@ -291,7 +291,7 @@ func parseField(l []byte) (name, value []byte, ok bool) {
 			return nil, nil, false
 		}
 	}
-	value = bytes.Trim(l[i+1:], " \t")
+	value = trimSpace(l[i+1:])
 	for _, c := range value {
 		if c == 0 || c == '\r' || c == '\n' {
 			return nil, nil, false
@@ -300,13 +300,32 @@ func parseField(l []byte) (name, value []byte, ok bool) {
 	return name, value, true
 }
 
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
+// trimSpace drops the spaces and tabs around b.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
 	}
-	return bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
+
+func isTokenChar(c byte) bool { return tokenChars[c] }
+
+// tokenChars marks the bytes of an HTTP token (RFC 9110 tchar).
+var tokenChars = func() (t [256]bool) {
+	for c := range 256 {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			t[c] = true
+		}
+	}
+	for _, c := range []byte("!#$%&'*+-.^_`|~") {
+		t[c] = true
+	}
+	return t
+}()
 
 // EqualFold reports whether two header names are equal ignoring ASCII
 // case, without allocating.

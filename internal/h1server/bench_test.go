@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1server"
 )
@@ -15,7 +16,9 @@ import (
 // handler over one loopback keep-alive connection; the client allocates
 // nothing, so allocations are the server's.
 func BenchmarkServe(b *testing.B) {
-	for _, name := range []string{"h1server", "nethttp"} {
+	// h1server-parking parks the connection between any two requests
+	// (as an idle one is after its grace): what parking costs.
+	for _, name := range []string{"h1server", "h1server-parking", "nethttp"} {
 		b.Run(name, func(b *testing.B) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
@@ -25,9 +28,13 @@ func BenchmarkServe(b *testing.B) {
 				Serve(net.Listener) error
 				Close() error
 			}
-			if name == "h1server" {
+			if name != "nethttp" {
 				// Not keepalive_requests' 1000: one connection for the whole run.
-				srv = &h1server.Server{Handler: okHandler, Config: h1server.Config{KeepaliveRequests: 1 << 30}}
+				s := &h1server.Server{Handler: okHandler, Config: h1server.Config{KeepaliveRequests: 1 << 30}}
+				if name == "h1server-parking" {
+					h1server.SetParking(s, time.Nanosecond, nil)
+				}
+				srv = s
 			} else {
 				srv = &http.Server{Handler: okHandler}
 			}

@@ -105,7 +105,7 @@ func readLine(br *bufio.Reader, limit int) (line []byte, ok bool, err error) {
 // The request's context is cancelled by the returned function (when the
 // client goes away, or the request is done).
 func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFunc, *parseError) {
-	budget := &headBudget{cap: c.cfg.ClientHeaderBufferSize, cfg: &c.cfg}
+	budget := &headBudget{cap: c.cfg.ClientHeaderBufferSize, cfg: c.cfg}
 	if c.remote == "" {
 		c.remote = c.nc.RemoteAddr().String()
 	}

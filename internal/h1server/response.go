@@ -343,6 +343,9 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // SetReadDeadline is for http.ResponseController.
 func (w *response) SetReadDeadline(t time.Time) error {
+	// The background read's start arms the read deadline too.
+	w.c.bgMu.Lock()
+	defer w.c.bgMu.Unlock()
 	w.c.rdArmed, w.c.rdKind = t, armOther
 	return w.c.nc.SetReadDeadline(t)
 }

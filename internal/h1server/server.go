@@ -99,6 +99,7 @@ type Server struct {
 	connDone  chan struct{} // signalled when a connection goes away
 	idle      *poller       // parks idle connections; nil until one is parked
 	noPark    bool          // no poller here: idle connections keep their goroutine
+	lastCfg   *Config       // the last Configure's, shared (sharedConfig)
 
 	// For tests: the grace before parking (0: idleGrace), and a
 	// function called when a connection has parked.
@@ -118,7 +119,7 @@ func (s *Server) logf(format string, args ...any) {
 // down; it returns http.ErrServerClosed after [Server.Shutdown] or
 // [Server.Close].
 func (s *Server) Serve(l net.Listener) error {
-	cfg := s.Config.withDefaults()
+	cfg := new(s.Config.withDefaults())
 	s.mu.Lock()
 	if s.shutting.Load() {
 		s.mu.Unlock()
@@ -160,7 +161,7 @@ func (s *Server) Serve(l net.Listener) error {
 		_, c.parkable = nc.(syscall.Conn)
 		c.parkable = c.parkable && parkSupported
 		if s.Configure != nil {
-			c.cfg = s.Configure().withDefaults()
+			c.cfg = s.sharedConfig(s.Configure().withDefaults())
 		}
 		s.mu.Lock()
 		if s.shutting.Load() {
@@ -239,6 +240,17 @@ func (s *Server) closeLocked(c *conn) {
 	}
 }
 
+// sharedConfig is cfg, shared with the connections accepted before it
+// while it does not change (an idle connection holds little else).
+func (s *Server) sharedConfig(cfg Config) *Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastCfg == nil || *s.lastCfg != cfg {
+		s.lastCfg = &cfg
+	}
+	return s.lastCfg
+}
+
 func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
@@ -301,7 +313,7 @@ const (
 // server's poller (nginx's keep-alive state, which frees its buffers).
 type conn struct {
 	srv   *Server
-	cfg   Config
+	cfg   *Config // shared by the connections with the same
 	nc    net.Conn
 	ctx   context.Context // the connection's base context
 	br    *bufio.Reader   // nil while idle
@@ -372,7 +384,7 @@ const lazyDelay = 300 * time.Millisecond
 // idleGrace is how long a connection waits for its next request on its
 // own goroutine before it parks: a busy keep-alive connection's next
 // request comes well within it, so it never pays for parking.
-const idleGrace = 200 * time.Millisecond
+const idleGrace = 20 * time.Millisecond
 
 func (s *Server) idleGrace() time.Duration {
 	if s.grace > 0 {
@@ -650,6 +662,8 @@ func (c *conn) awaitRequest() int {
 			return waitClose
 		}
 		c.putBuffers()
+		// The watch's timer is made again for the next request.
+		c.bgTimer = nil
 		if c.srv.park(c) {
 			if h := c.srv.onParked; h != nil {
 				h()

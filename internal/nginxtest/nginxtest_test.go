@@ -410,3 +410,23 @@ func TestRawHTTPAgainstNginx(t *testing.T) {
 	_, err = rawhttp.ReadResponse(br, "GET")
 	assert.ErrorIs(t, err, io.EOF, "nginx closed the connection")
 }
+
+// TestPidReady: with PidReady, Launch returns once the pid file holds the
+// process's pid (the server answers then), and Stop checks the file is
+// removed; Env reaches the process.
+func TestPidReady(t *testing.T) {
+	t.Parallel()
+	Require(t)
+	srv, err := Launch(helloConf, Options{PidReady: true, Env: []string{"NGINXTEST_MARK=1"}})
+	require.NoError(t, err)
+	pid := strings.TrimSpace(srv.readFile(pidName))
+	assert.Equal(t, strconv.Itoa(srv.cmd.Process.Pid), pid)
+	environ, err := os.ReadFile("/proc/" + pid + "/environ")
+	if err == nil {
+		assert.Contains(t, string(environ), "NGINXTEST_MARK=1\x00")
+	}
+	assert.Equal(t, "hello", string(get(t, srv.Addr, "/").Body))
+	dir := srv.Dir
+	require.NoError(t, srv.Stop())
+	assert.NoDirExists(t, dir, "Stop removes the directory Launch made")
+}

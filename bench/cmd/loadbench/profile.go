@@ -6,7 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
+	"strings"
 	"time"
 )
 
@@ -22,40 +22,13 @@ func profile(o *options) error {
 		return err
 	}
 	w, _ := lookupLoad("proxy-1K")
-	secs := strconv.Itoa(o.profileSeconds)
 	d := time.Duration(o.profileSeconds) * time.Second
 
 	// The binary, under perf.
-	if _, err := exec.LookPath("perf"); err != nil {
-		fmt.Fprintln(os.Stderr, "perf not found: skipping the binary's profile")
-	} else {
-		s, _ := lookup("binary")
-		cmd, pid, err := startServer(o, s)
-		if err != nil {
-			return err
-		}
-		data := filepath.Join(dir, "binary.perf.data")
-		rec := exec.Command("taskset", "-c", o.loadCPU, "perf", "record", "-q", "-F", "499", "-g", "-p", strconv.Itoa(pid), "-o", data, "--", "sleep", secs)
-		rec.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := rec.Start(); err != nil {
-			stop(cmd)
-			return err
-		}
-		_, werr := runWrk(o, w, d+time.Second)
-		rerr := rec.Wait()
-		stop(cmd)
-		if err := firstErr(werr, rerr); err != nil {
-			return fmt.Errorf("profiling the binary: %w", err)
-		}
-		out, err := exec.Command("perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none", "--sort", "symbol", "--percent-limit", "0.7").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("perf report: %v\n%s", err, out)
-		}
-		txt := filepath.Join(dir, "binary.perf.txt")
-		if err := os.WriteFile(txt, out, 0o644); err != nil {
-			return err
-		}
-		fmt.Printf("\nbinary profile: %s (perf report -i %s)\n", txt, data)
+	if txt, _, err := perfProfile(o, w, d, filepath.Join(dir, "binary")); err != nil {
+		return err
+	} else if txt != "" {
+		fmt.Printf("\nbinary profile: %s (perf report -i %s)\n", txt, filepath.Join(dir, "binary.perf.data"))
 	}
 
 	// The library, under runtime/pprof.
@@ -77,6 +50,76 @@ func profile(o *options) error {
 	}
 	fmt.Printf("library profile: %s (go tool pprof -top %s)\n", prof, prof)
 	return nil
+}
+
+// perfProfile records the binary, started on the current nginx.conf and
+// warmed up, with perf for d under load w, into base+".perf.data"; writes
+// the report, flat by symbol, to base+".perf.txt", whose name it returns
+// ("" when perf is not installed), with the CPU per request meanwhile.
+func perfProfile(o *options, w workload, d time.Duration, base string) (string, time.Duration, error) {
+	if _, err := exec.LookPath("perf"); err != nil {
+		fmt.Fprintln(os.Stderr, "perf not found: skipping the binary's profile")
+		return "", 0, nil
+	}
+	s, _ := lookup("binary")
+	cmd, pid, err := startServer(o, s)
+	if err != nil {
+		return "", 0, err
+	}
+	defer stop(cmd)
+	if o.warmup > 0 {
+		if _, err := runWrk(o, w, o.warmup); err != nil {
+			return "", 0, fmt.Errorf("profiling the binary: warm-up: %w", err)
+		}
+	}
+	data := base + ".perf.data"
+	secs := strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second)))
+	rec := track(exec.Command("taskset", "-c", o.loadCPU, "perf", "record", "-q", "-F", "499", "-g", "-p", strconv.Itoa(pid), "-o", data, "--", "sleep", secs))
+	before, err := cpuTicks(pid)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := rec.Start(); err != nil {
+		return "", 0, err
+	}
+	res, werr := runWrk(o, w, d+time.Second)
+	after, terr := cpuTicks(pid)
+	rerr := rec.Wait()
+	if err := firstErr(werr, terr, rerr); err != nil {
+		return "", 0, fmt.Errorf("profiling the binary: %w", err)
+	}
+	out, err := exec.Command("perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none", "--sort", "symbol", "--percent-limit", "0.7").CombinedOutput()
+	if err != nil {
+		return "", 0, fmt.Errorf("perf report: %v\n%s", err, out)
+	}
+	txt := base + ".perf.txt"
+	if err := os.WriteFile(txt, out, 0o644); err != nil {
+		return "", 0, err
+	}
+	return txt, time.Duration(float64(after-before) / clkTck * float64(time.Second) / float64(res.requests)), nil
+}
+
+// perfShares is each symbol's share of the samples in a perf.data file
+// (self time, 0.01 = 1 %).
+func perfShares(data string) (map[string]float64, error) {
+	out, err := exec.Command("perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none", "--sort", "symbol").Output()
+	if err != nil {
+		return nil, fmt.Errorf("perf report -i %s: %w", data, err)
+	}
+	shares := map[string]float64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		// "    11.50%  [k] _raw_spin_unlock_irqrestore"
+		pct, sym, ok := strings.Cut(strings.TrimSpace(line), "%")
+		if !ok || strings.HasPrefix(pct, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(pct, 64)
+		if err != nil {
+			continue
+		}
+		shares[strings.TrimRight(strings.TrimSpace(sym), " -")] += v / 100
+	}
+	return shares, nil
 }
 
 func firstErr(errs ...error) error {

@@ -38,12 +38,21 @@ type options struct {
 	wrk                 string
 	self                string
 	dir                 string
-	backendAddrs        []string
+	backendAddrs        []string // every upstream peer's host:port, the two backend processes' ports interleaved
+	backendCtl          []string // one address per backend process, for /__accepted
+	peers               int      // upstream peers in the current nginx.conf: backendAddrs[:peers]
 	port                int
+	nofile              uint64 // RLIMIT_NOFILE the started processes inherit
 	idleHold            time.Duration
 	skipLoad, skipIdle  bool
 	profileSeconds      int
 	profileDir, profile string
+	scale               bool
+	scaleLocations      []int
+	scalePeers          []int
+	scaleConns          []int
+	scaleRegex          float64
+	flat                float64
 }
 
 // workload is one wrk target.
@@ -86,7 +95,7 @@ var servers = []server{
 		return cmd, cmd.Start()
 	}},
 	{name: "httputil", start: func(o *options) (*exec.Cmd, error) {
-		cmd := pinned(o.serverCPU, o.self, "httputil", "-addr", o.addr(), "-backends", strings.Join(o.backendAddrs, ","), "-static", filepath.Join(o.dir, "html"))
+		cmd := pinned(o.serverCPU, o.self, "httputil", "-addr", o.addr(), "-backends", strings.Join(o.backendAddrs[:o.peers], ","), "-static", filepath.Join(o.dir, "html"))
 		return cmd, cmd.Start()
 	}},
 }
@@ -103,6 +112,11 @@ func pinned(cpu, name string, args ...string) *exec.Cmd {
 	cmd := exec.Command("taskset", append([]string{"-c", cpu, name}, args...)...)
 	cmd.Stderr = os.Stderr
 	// If this program dies, take the child with it.
+	return track(cmd)
+}
+
+// track makes cmd die with this program and records it for stopAll.
+func track(cmd *exec.Cmd) *exec.Cmd {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	procs.Lock()
 	procs.cmds = append(procs.cmds, cmd)
@@ -139,34 +153,78 @@ func stopAll() {
 func run(args []string) error {
 	o := &options{}
 	fs := flag.NewFlagSet("loadbench", flag.ExitOnError)
-	fs.IntVar(&o.rounds, "rounds", 3, "rounds; each round runs every server on every workload")
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds; each round runs every server on every workload (with -scale: at every scale point)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured wrk run per server, workload and round")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured wrk run before each measured one")
-	fs.IntVar(&o.conns, "c", 64, "wrk connections")
-	fs.IntVar(&o.idle, "idle", 10000, "idle keep-alive connections for the memory measurement (0: skip)")
+	fs.IntVar(&o.conns, "c", 64, "wrk connections (with -scale: the first -scale-conns value)")
+	fs.IntVar(&o.idle, "idle", 10000, "idle keep-alive connections for the memory measurement (0: skip; not with -scale)")
 	fs.StringVar(&o.serverCPU, "server-cpu", "1", "core the server under test is pinned to")
 	fs.StringVar(&o.loadCPU, "load-cpu", "0", "core of wrk and the backends")
 	fs.StringVar(&o.frontdesk, "frontdesk", "", "frontdesk binary (required)")
 	fs.StringVar(&o.nginx, "nginx", "/usr/sbin/nginx", "nginx binary")
-	srv := fs.String("servers", "binary,library,nginx,httputil", "servers to measure (also: binary-nethttp, the binary on Go's net/http server)")
-	ld := fs.String("loads", "proxy-1K,static-1K,static-1M", "workloads")
+	srv := fs.String("servers", "binary,library,nginx,httputil", "servers to measure (also: binary-nethttp, the binary on Go's net/http server; with -scale the default is binary,nginx)")
+	ld := fs.String("loads", "proxy-1K,static-1K,static-1M", "workloads (with -scale: proxy-1K only)")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "wrk binary")
 	fs.BoolVar(&o.keep, "keep", false, "keep the working directory")
-	fs.IntVar(&o.profileSeconds, "profile", 0, "after measuring, record a CPU profile of the binary and the library under proxy-1K load for this many seconds (perf for the binary, pprof for the library)")
+	fs.IntVar(&o.profileSeconds, "profile", 0, "after measuring, record a CPU profile of the binary and the library under proxy-1K load for this many seconds (perf for the binary, pprof for the library); with -scale: perf of the binary at the base point and at its worst scale point")
 	fs.StringVar(&o.profileDir, "profile-dir", "profiles", "where -profile writes its files")
+	fs.BoolVar(&o.scale, "scale", false, "instead of the workload table: proxy-1K with one dimension at a time varied from the base point (the first value of each -scale-* list)")
+	locs := fs.String("scale-locations", "10,100,1000", "with -scale: location blocks in the server, the two real ones included (empty: do not vary)")
+	peers := fs.String("scale-peers", "2,10,100", "with -scale: servers in the upstream (empty: do not vary)")
+	conns := fs.String("scale-conns", "64,512,4096", "with -scale: wrk connections (empty: do not vary)")
+	fs.Float64Var(&o.scaleRegex, "scale-regex", 0.1, "with -scale: share of the generated locations that are regex locations (the rest are prefix locations)")
+	fs.Float64Var(&o.flat, "flat", 1.2, "with -scale: CPU/request at a dimension's largest value ÷ at its smallest up to which the dimension counts as flat")
 	_ = fs.Parse(args)
-	o.servers = strings.Split(*srv, ",")
 	o.loads = strings.Split(*ld, ",")
+	if o.scale {
+		var err error
+		if o.scaleLocations, err = intList("-scale-locations", *locs, 2); err != nil {
+			return err
+		}
+		if o.scalePeers, err = intList("-scale-peers", *peers, 1); err != nil {
+			return err
+		}
+		if o.scaleConns, err = intList("-scale-conns", *conns, 1); err != nil {
+			return err
+		}
+		if o.scaleRegex < 0 || o.scaleRegex > 1 {
+			return fmt.Errorf("-scale-regex %v: want a share between 0 and 1", o.scaleRegex)
+		}
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "servers" })
+		if !set {
+			*srv = "binary,nginx"
+		}
+		o.loads = []string{"proxy-1K"}
+	}
+	o.servers = strings.Split(*srv, ",")
+	for _, name := range o.servers {
+		if _, err := lookup(name); err != nil {
+			return err
+		}
+	}
+	loads, err := lookupLoads(o.loads)
+	if err != nil {
+		return err
+	}
 	if o.frontdesk == "" {
 		return errors.New("-frontdesk is required (go build -o /tmp/frontdesk ./cmd/frontdesk)")
 	}
-	var err error
 	if o.self, err = os.Executable(); err != nil {
 		return err
 	}
 	for _, p := range []*string{&o.frontdesk, &o.nginx} {
 		if *p, err = filepath.Abs(*p); err != nil {
 			return err
+		}
+	}
+	if o.nofile, err = raiseNofile(); err != nil {
+		return err
+	}
+	if o.scale {
+		// wrk's connections, plus its own and the harness's few.
+		if need := uint64(slices.Max(append(o.scaleConns, o.conns)) + 64); o.nofile < need {
+			return fmt.Errorf("-scale-conns needs %d open files, RLIMIT_NOFILE allows %d: raise the hard limit (ulimit -Hn)", need, o.nofile)
 		}
 	}
 
@@ -194,65 +252,40 @@ func run(args []string) error {
 	if err := os.Chmod(o.dir, 0o755); err != nil {
 		return err
 	}
-	if err := setup(o); err != nil {
+	maxPeers := 2
+	if o.scale {
+		maxPeers = max(maxPeers, slices.Max(o.scalePeers))
+	}
+	if err := setup(o, maxPeers); err != nil {
 		return err
 	}
 	host, _ := os.Hostname()
-	fmt.Printf("loadbench %s on %s (%s, %d cores); server on core %s, wrk -t1 -c%d and backends on core %s; %d rounds x %s (+%s warm-up)\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, cpuModel(), nproc(), o.serverCPU, o.conns, o.loadCPU, o.rounds, o.duration, o.warmup)
+	wrkConns := "-c" + strconv.Itoa(o.conns)
+	if o.scale {
+		wrkConns = "-c per scale point"
+	}
+	fmt.Printf("loadbench %s on %s (%s, %d cores); server on core %s, wrk -t1 %s and backends on core %s; %d rounds x %s (+%s warm-up); RLIMIT_NOFILE %d\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, cpuModel(), nproc(), o.serverCPU, wrkConns, o.loadCPU, o.rounds, o.duration, o.warmup, o.nofile)
 	fmt.Printf("frontdesk -v: %s; nginx -v: %s\n", versionOf(o.frontdesk, "-v"), versionOf(o.nginx, "-v"))
+	if o.scale {
+		return scale(o)
+	}
+	if err := writeConf(o, confShape{locations: 2, peers: 2, keepalive: 64}); err != nil {
+		return err
+	}
 
 	results := map[string][]sample{} // server/workload -> rounds
 	for r := range o.rounds {
-		order := slices.Clone(o.servers)
-		k := r % len(order)
-		order = append(order[k:], order[:k]...)
-		for _, name := range order {
-			s, err := lookup(name)
+		for _, name := range rotate(o.servers, r) {
+			ss, err := runServer(o, name, loads)
 			if err != nil {
 				return err
 			}
-			cmd, pid, err := startServer(o, s)
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			for _, wname := range o.loads {
-				w, err := lookupLoad(wname)
-				if err != nil {
-					stop(cmd)
-					return err
-				}
-				if o.warmup > 0 {
-					if _, err := runWrk(o, w, o.warmup); err != nil {
-						stop(cmd)
-						return fmt.Errorf("%s %s warm-up: %w", name, w.name, err)
-					}
-				}
-				before, err := cpuTicks(pid)
-				if err != nil {
-					stop(cmd)
-					return err
-				}
-				dialsBefore := o.upstreamDials()
-				res, err := runWrk(o, w, o.duration)
-				if err != nil {
-					stop(cmd)
-					return fmt.Errorf("%s %s: %w", name, w.name, err)
-				}
-				after, err := cpuTicks(pid)
-				if err != nil {
-					stop(cmd)
-					return err
-				}
-				res.dials = o.upstreamDials() - dialsBefore
-				res.cpuPerReq = time.Duration(float64(after-before) / clkTck * float64(time.Second) / float64(res.requests))
-				res.cpuUtil = float64(after-before) / clkTck / o.duration.Seconds()
+			for i, w := range loads {
 				key := name + "/" + w.name
-				results[key] = append(results[key], res)
-				fmt.Fprintf(os.Stderr, "round %d %-14s %-9s %9.0f req/s  p99 %8s  cpu/req %7s  core %3.0f%%  upstream dials %d%s\n",
-					r+1, name, w.name, res.rps, round(res.p99), round(res.cpuPerReq), 100*res.cpuUtil, res.dials, res.errText())
+				results[key] = append(results[key], ss[i])
+				logSample(fmt.Sprintf("round %d %-14s %-9s", r+1, name, w.name), ss[i])
 			}
-			stop(cmd)
 		}
 	}
 	if o.rounds > 0 {
@@ -269,6 +302,102 @@ func run(args []string) error {
 		}
 	}
 	return nil
+}
+
+// rotate is list started at its k-th element (mod its length): each round
+// starts with another server, so that none is always measured first.
+func rotate(list []string, k int) []string {
+	k %= len(list)
+	return append(slices.Clone(list[k:]), list[:k]...)
+}
+
+// runServer starts the named server on the current nginx.conf, measures it
+// on each workload in turn (a warm-up, then the measured run) and stops it.
+func runServer(o *options, name string, loads []workload) ([]sample, error) {
+	s, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	cmd, pid, err := startServer(o, s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer stop(cmd)
+	var ss []sample
+	for _, w := range loads {
+		res, err := measure(o, pid, w)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", name, w.name, err)
+		}
+		ss = append(ss, res)
+	}
+	return ss, nil
+}
+
+// measure runs w against the server whose CPU time is pid's: an unmeasured
+// warm-up, then o.duration with the server's CPU time read before and after.
+func measure(o *options, pid int, w workload) (sample, error) {
+	if o.warmup > 0 {
+		if _, err := runWrk(o, w, o.warmup); err != nil {
+			return sample{}, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	before, err := cpuTicks(pid)
+	if err != nil {
+		return sample{}, err
+	}
+	dialsBefore := o.upstreamDials()
+	res, err := runWrk(o, w, o.duration)
+	if err != nil {
+		return sample{}, err
+	}
+	after, err := cpuTicks(pid)
+	if err != nil {
+		return sample{}, err
+	}
+	res.dials = o.upstreamDials() - dialsBefore
+	res.cpuPerReq = time.Duration(float64(after-before) / clkTck * float64(time.Second) / float64(res.requests))
+	res.cpuUtil = float64(after-before) / clkTck / o.duration.Seconds()
+	return res, nil
+}
+
+// logSample prints one measured run to stderr, as progress.
+func logSample(what string, res sample) {
+	fmt.Fprintf(os.Stderr, "%s %9.0f req/s  p99 %8s  cpu/req %7s  core %3.0f%%  upstream dials %d%s\n",
+		what, res.rps, round(res.p99), round(res.cpuPerReq), 100*res.cpuUtil, res.dials, res.errText())
+}
+
+// raiseNofile lifts the soft RLIMIT_NOFILE to the hard limit and returns
+// it. Setting it explicitly (the Go runtime's own raise at start-up is not
+// passed on) makes wrk, nginx, the backends and the servers inherit it:
+// 4,096 wrk connections, or 10,000 idle ones, need that many descriptors.
+func raiseNofile() (uint64, error) {
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		return 0, err
+	}
+	r.Cur = r.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		return 0, fmt.Errorf("raising RLIMIT_NOFILE to %d: %w", r.Max, err)
+	}
+	return r.Cur, nil
+}
+
+// intList parses a flag's comma-separated list of integers, each at least
+// least; an empty list is allowed.
+func intList(flagName, v string, least int) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < least {
+			return nil, fmt.Errorf("%s: %q is not a whole number of at least %d", flagName, f, least)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func lookup(name string) (server, error) {
@@ -289,8 +418,21 @@ func lookupLoad(name string) (workload, error) {
 	return workload{}, fmt.Errorf("unknown workload %q", name)
 }
 
-// setup writes the static files, starts the backends and writes nginx.conf.
-func setup(o *options) error {
+func lookupLoads(names []string) ([]workload, error) {
+	var ws []workload
+	for _, name := range names {
+		w, err := lookupLoad(name)
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, w)
+	}
+	return ws, nil
+}
+
+// setup writes the static files and starts the two backends with
+// maxPeers ports between them.
+func setup(o *options, maxPeers int) error {
 	html := filepath.Join(o.dir, "html")
 	for _, d := range []string{html, filepath.Join(o.dir, "conf"), filepath.Join(o.dir, "logs")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -306,32 +448,73 @@ func setup(o *options) error {
 			return err
 		}
 	}
-	for range 2 {
-		port, err := freePort()
+	perProc := (maxPeers + 1) / 2
+	var lists [2][]string
+	for p := range lists {
+		cmd := pinned(o.loadCPU, o.self, "backend", "-n", strconv.Itoa(perProc), "-size", "1024")
+		out, err := cmd.StdoutPipe()
 		if err != nil {
 			return err
 		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		cmd := pinned(o.loadCPU, o.self, "backend", "-addr", addr, "-size", "1024")
 		if err := cmd.Start(); err != nil {
 			return err
 		}
-		if err := waitHTTP("http://"+addr+"/", 10*time.Second); err != nil {
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("backend: reading its addresses: %w", err)
+		}
+		lists[p] = strings.Split(strings.TrimSpace(line), ",")
+		if len(lists[p]) != perProc {
+			return fmt.Errorf("backend: listening on %q, want %d ports", line, perProc)
+		}
+		if err := waitHTTP("http://"+lists[p][0]+"/", 10*time.Second); err != nil {
 			return fmt.Errorf("backend: %w", err)
 		}
-		o.backendAddrs = append(o.backendAddrs, addr)
+		o.backendCtl = append(o.backendCtl, lists[p][0])
+	}
+	// Peers alternate between the two processes, so that any number of
+	// them loads both.
+	for i := range perProc {
+		o.backendAddrs = append(o.backendAddrs, lists[0][i], lists[1][i])
 	}
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
 	o.port = port
+	return nil
+}
+
+// confShape is what the scale mode varies in the generated nginx.conf.
+type confShape struct {
+	locations int // location blocks in the server, /static/ and / included
+	peers     int // servers in the upstream
+	keepalive int // the upstream's keepalive (idle connections cached)
+}
+
+// writeConf writes conf/nginx.conf, the file the binary and nginx both
+// read (and the library loads), and sets o.peers to match it. With
+// sh.locations > 2, the locations beyond /static/ and / match none of the
+// benchmark's paths: see generatedLocations.
+func writeConf(o *options, sh confShape) error {
+	if sh.peers > len(o.backendAddrs) {
+		return fmt.Errorf("%d peers asked for, %d backend ports started", sh.peers, len(o.backendAddrs))
+	}
+	o.peers = sh.peers
+	var upstream strings.Builder
+	for _, a := range o.backendAddrs[:sh.peers] {
+		fmt.Fprintf(&upstream, "        server %s max_fails=0;\n", a)
+	}
+	html := filepath.Join(o.dir, "html")
 	conf := fmt.Sprintf(`# written by bench/cmd/loadbench: the same file for nginx and the frontdesk binary
 user root;
 worker_processes 1;
 daemon off;
 error_log logs/error.log warn;
 pid logs/nginx.pid;
+# Enough descriptors and connections for 4,096 wrk connections plus as
+# many upstream ones (nginx's default worker_connections, 512, would
+# refuse them); the harness raises RLIMIT_NOFILE before it starts either.
 worker_rlimit_nofile 19000;
 events {
     worker_connections 16384;
@@ -343,13 +526,13 @@ http {
         # max_fails=0 keeps runs comparable with the first published
         # table, measured while frontdesk still counted a client abort as
         # a peer failure (fixed since).
-        server %s max_fails=0;
-        server %s max_fails=0;
-        keepalive 64;
+%s        keepalive %d;
     }
     server {
-        listen %s;
-        location /static/ {
+        # Go's listen backlog is net.core.somaxconn (4096); nginx's
+        # default is 511, which 4,096 connecting clients overflow.
+        listen %s backlog=4096;
+%s        location /static/ {
             alias %s/;
         }
         location / {
@@ -359,8 +542,42 @@ http {
         }
     }
 }
-`, o.backendAddrs[0], o.backendAddrs[1], o.addr(), html)
+`, upstream.String(), sh.keepalive, o.addr(), generatedLocations(sh.locations-2, o.scaleRegex), html)
 	return os.WriteFile(filepath.Join(o.dir, "conf", "nginx.conf"), []byte(conf), 0o644)
+}
+
+// generatedLocations is n location blocks that match none of the
+// benchmark's paths, written before /static/ and /, a share regex of
+// them regex locations spread evenly among prefix ones. Half the prefix
+// locations sit under /proxy/ (/proxy/vN/), so the longest-prefix search
+// for /proxy/1k passes siblings of its path; the other half are /appN/.
+// Every regex must be tried, since none matches and the longest prefix
+// (/) is not ^~: half are anchored (^/legacy/N/, fail at once), half
+// case-insensitive suffixes (/oldN\.(php|html?)$) scanned along the path.
+func generatedLocations(n int, regex float64) string {
+	var b strings.Builder
+	nRegex := int(float64(n)*regex + 0.5)
+	prefixes, regexes := 0, 0
+	for i := range n {
+		// Bresenham: the i-th block is a regex when the running share
+		// of regexes steps up.
+		if (i+1)*nRegex/n > i*nRegex/n {
+			if regexes%2 == 0 {
+				fmt.Fprintf(&b, "        location ~ ^/legacy/%d/ {\n            return 404;\n        }\n", regexes)
+			} else {
+				fmt.Fprintf(&b, "        location ~* /old%d\\.(php|html?)$ {\n            return 404;\n        }\n", regexes)
+			}
+			regexes++
+			continue
+		}
+		if prefixes%2 == 0 {
+			fmt.Fprintf(&b, "        location /proxy/v%d/ {\n            return 404;\n        }\n", prefixes)
+		} else {
+			fmt.Fprintf(&b, "        location /app%d/ {\n            return 404;\n        }\n", prefixes)
+		}
+		prefixes++
+	}
+	return b.String()
 }
 
 func freePort() (int, error) {
@@ -613,14 +830,10 @@ func idleMemory(o *options) error {
 			stop(cmd)
 			return err
 		}
-		idle := exec.Command("taskset", "-c", o.loadCPU, o.self, "idle", "-addr", o.addr(), "-n", strconv.Itoa(o.idle))
-		idle.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		idle := track(exec.Command("taskset", "-c", o.loadCPU, o.self, "idle", "-addr", o.addr(), "-n", strconv.Itoa(o.idle)))
 		idle.Stderr = os.Stderr
 		stdin, _ := idle.StdinPipe()
 		stdout, _ := idle.StdoutPipe()
-		procs.Lock()
-		procs.cmds = append(procs.cmds, idle)
-		procs.Unlock()
 		if err := idle.Start(); err != nil {
 			stop(cmd)
 			return err
@@ -679,7 +892,7 @@ func rssKB(main, pid int) (int64, error) {
 func (o *options) upstreamDials() int64 {
 	var n int64
 	c := &http.Client{Timeout: 5 * time.Second}
-	for _, a := range o.backendAddrs {
+	for _, a := range o.backendCtl {
 		resp, err := c.Get("http://" + a + "/__accepted")
 		if err != nil {
 			continue

@@ -29,17 +29,20 @@ import (
 // The subcommands below are the processes the harness starts; each is this
 // same executable, re-run with a subcommand name as its first argument.
 
-// backendMain serves a fixed body of -size bytes on every path: one of
-// the two application backends behind the proxies.
+// backendMain serves a fixed body of -size bytes on every path, on -n
+// loopback ports it picks (one per upstream peer), and prints their
+// host:port list, comma-separated, as its first line. The harness starts
+// two of these and interleaves their ports into the upstream.
 func backendMain(args []string) {
 	fs := flag.NewFlagSet("backend", flag.ExitOnError)
-	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	n := fs.Int("n", 1, "ports to listen on")
 	size := fs.Int("size", 1024, "response body size in bytes")
 	_ = fs.Parse(args)
 	body := bytes.Repeat([]byte("b"), *size)
-	// accepted counts the connections the proxies opened to this backend
-	// (GET /__accepted): a proxy that reuses its keep-alive connections
-	// opens about as many as it has in flight, nginx exactly that.
+	// accepted counts the connections the proxies opened to this backend,
+	// on any of its ports (GET /__accepted): a proxy that reuses its
+	// keep-alive connections opens about as many as it has in flight,
+	// nginx exactly that.
 	var accepted atomic.Int64
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/__accepted" {
@@ -49,16 +52,25 @@ func backendMain(args []string) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write(body)
 	})
-	l, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
+	var (
+		ls    []net.Listener
+		addrs []string
+	)
+	for range *n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			log.Fatal(err)
+		}
+		ls = append(ls, l)
+		addrs = append(addrs, l.Addr().String())
 	}
+	fmt.Println(strings.Join(addrs, ","))
 	srv := &http.Server{Handler: h, ConnState: func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			accepted.Add(1)
 		}
 	}}
-	serve(l, srv, "")
+	serve(ls, srv, "")
 }
 
 // libMain is the library path: the same nginx.conf loaded by nginxconf,
@@ -129,11 +141,11 @@ func serveUntilSignal(addr string, h http.Handler, cpuprofile string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	serve(l, &http.Server{Handler: h}, cpuprofile)
+	serve([]net.Listener{l}, &http.Server{Handler: h}, cpuprofile)
 }
 
-// serve runs srv on l until SIGTERM or SIGINT, with a CPU profile if asked.
-func serve(l net.Listener, srv *http.Server, cpuprofile string) {
+// serve runs srv on ls until SIGTERM or SIGINT, with a CPU profile if asked.
+func serve(ls []net.Listener, srv *http.Server, cpuprofile string) {
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {
@@ -154,8 +166,14 @@ func serve(l net.Listener, srv *http.Server, cpuprofile string) {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
-	if err := srv.Serve(l); err != nil && err != http.ErrServerClosed {
-		log.Fatal(err)
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() { errc <- srv.Serve(l) }()
+	}
+	for range ls {
+		if err := <-errc; err != nil && err != http.ErrServerClosed {
+			log.Fatal(err)
+		}
 	}
 }
 
