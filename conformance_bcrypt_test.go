@@ -26,10 +26,10 @@ func TestConformanceAccessBcrypt(t *testing.T) {
 	var file strings.Builder
 	users := map[string]string{
 		// One hash under every variant name libxcrypt reads the same.
-		"b2a": secret,
-		"b2b": "$2b$" + secret[4:],
-		"b2y": "$2y$" + secret[4:],
-		"b2x": "$2x$" + secret[4:],
+		"b2a":  secret,
+		"b2b":  "$2b$" + secret[4:],
+		"b2y":  "$2y$" + secret[4:],
+		"b2x":  "$2x$" + secret[4:],
 		"utf8": hash("sécrét"),
 		// bcrypt reads 72 bytes of a password at most.
 		"long": hash(long[:72]),

@@ -40,19 +40,26 @@ func TestConformanceStaticOpenFileCache(t *testing.T) {
 		defer mu.Unlock()
 		return dataDirs[name]
 	}
-	// replaced is the exchange: its transcript is the two answers.
-	replaced := func(caseName, target, file string) func(net.Conn) string {
+	// put replaces a file as a deploy does; remove deletes it.
+	put := func(content string) func(string) error {
+		return func(path string) error {
+			if err := os.WriteFile(path+".new", []byte(content), 0o644); err != nil {
+				return err
+			}
+			return os.Rename(path+".new", path)
+		}
+	}
+	remove := func(path string) error {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return nil
+	}
+	// exchange does first to the file, asks for it, does then, and asks
+	// again on the same connection: its transcript is the two answers.
+	exchange := func(caseName, target, file string, first, then func(string) error) func(net.Conn) string {
 		return func(c net.Conn) string {
 			path := filepath.Join(dirOf(caseName), file)
-			put := func(content string) string {
-				if err := os.WriteFile(path+".new", []byte(content), 0o644); err != nil {
-					return err.Error()
-				}
-				if err := os.Rename(path+".new", path); err != nil {
-					return err.Error()
-				}
-				return ""
-			}
 			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 			br := bufio.NewReader(c)
 			get := func() string {
@@ -67,9 +74,9 @@ func TestConformanceStaticOpenFileCache(t *testing.T) {
 			}
 			var out []string
 			for _, step := range []func() string{
-				func() string { return put("first version\n") },
+				func() string { return errString(first(path)) },
 				get,
-				func() string { return put("second, longer version\n") },
+				func() string { return errString(then(path)) },
 				get,
 			} {
 				if s := step(); s != "" {
@@ -78,6 +85,12 @@ func TestConformanceStaticOpenFileCache(t *testing.T) {
 			}
 			return strings.Join(out, " | ")
 		}
+	}
+	replaced := func(caseName, target, file string) func(net.Conn) string {
+		return exchange(caseName, target, file, put("first version\n"), put("second, longer version\n"))
+	}
+	created := func(caseName, target, file string) func(net.Conn) string {
+		return exchange(caseName, target, file, remove, put("created\n"))
 	}
 	cases := []conformance.Case{
 		{
@@ -101,8 +114,29 @@ func TestConformanceStaticOpenFileCache(t *testing.T) {
 			Requests: []conformance.Request{
 				{Name: "replaced file served from the open descriptor", Exchange: replaced("on", "/f.txt", "f.txt")},
 				{Name: "off in a location", Exchange: replaced("on", "/off/g.txt", "g.txt")},
+				{Name: "missing file not cached", Exchange: created("on", "/h.txt", "h.txt")},
+			},
+		},
+		{
+			Name: "errors",
+			Conf: `server { listen 127.0.0.1:{{PORT}};
+					open_file_cache max=10; open_file_cache_errors on;
+					location / { root {{DIR}}; }
+				}`,
+			Files: map[string]string{"f.txt": "x"},
+			Setup: remember("errors"),
+			Requests: []conformance.Request{
+				{Name: "missing file cached", Exchange: created("errors", "/h.txt", "h.txt")},
+				{Name: "replaced file", Exchange: replaced("errors", "/f.txt", "f.txt")},
 			},
 		},
 	}
 	conformance.Run(t, cases)
+}
+
+func errString(err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -48,12 +49,18 @@ func withReqInfo(r *http.Request) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), reqKey{}, ri))
 }
 
-// serverVariable is the value of one of these variables for r at now;
-// ok false for any other name.
+// serverVariables are the names of these variables.
+var serverVariables = map[string]bool{"connection": true, "connection_requests": true, "request_time": true}
+
+// serverVariable is the value of one of these variables for r at now
+// ("" when the request was not counted); ok false for any other name.
 func serverVariable(r *http.Request, name string, now time.Time) (v string, ok bool) {
+	if !serverVariables[name] {
+		return "", false
+	}
 	ri, _ := r.Context().Value(reqKey{}).(*reqInfo)
 	if ri == nil {
-		return "", name == "connection" || name == "connection_requests" || name == "request_time"
+		return "", true
 	}
 	switch name {
 	case "connection":
@@ -62,15 +69,7 @@ func serverVariable(r *http.Request, name string, now time.Time) (v string, ok b
 		return strconv.FormatInt(ri.number, 10), true
 	case "request_time":
 		ms := max(now.Sub(ri.start).Milliseconds(), 0)
-		return strconv.FormatInt(ms/1000, 10) + "." + pad3(ms%1000), true
+		return fmt.Sprintf("%d.%03d", ms/1000, ms%1000), true
 	}
 	return "", false
-}
-
-func pad3(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for len(s) < 3 {
-		s = "0" + s
-	}
-	return s
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -394,7 +393,7 @@ func readAccessConf(p *paths, httpBlock *nginxconf.Directive, cfg *nginxconf.Con
 		f.json, f.none = json, none
 		formats[d.Args[0]] = f
 		for _, p := range f.parts {
-			if _, ok := serverVariable(&http.Request{}, p.text, time.Time{}); ok && p.variable {
+			if p.variable && serverVariables[p.text] {
 				ac.serverVars = true
 			}
 		}

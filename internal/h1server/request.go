@@ -110,7 +110,7 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 		c.remote = c.nc.RemoteAddr().String()
 	}
 	r := &http.Request{
-		Method: "GET", RequestURI: "/", URL: &url.URL{Path: "/"},
+		Method: "GET", RequestURI: "/",
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 8), Body: http.NoBody, RemoteAddr: c.remote,
 	}
@@ -120,6 +120,9 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 		return r.WithContext(ctx), cancel, e
 	}
 	fail := func(code int, msg string) (*http.Request, context.CancelFunc, *parseError) {
+		if r.URL == nil {
+			r.URL = &url.URL{Path: r.RequestURI}
+		}
 		return done(context.WithValue(ctx, errorKey, code), &parseError{code: code, msg: msg})
 	}
 	gone := func() (*http.Request, context.CancelFunc, *parseError) {
@@ -143,7 +146,7 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 		// nginx does not charge the skipped empty lines to a buffer
 		// in any way that matters here.
 	}
-	method, target, major, minor, code := parseRequestLine(line)
+	method, target, major, minor, code := parseRequestLine(string(line))
 	if method != "" {
 		r.Method = method
 	}
@@ -191,7 +194,7 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 		if len(t) == 0 {
 			break
 		}
-		name, value, ok := parseHeaderLine(t)
+		name, value, ok := parseHeaderLine(string(t))
 		if !ok {
 			return fail(http.StatusBadRequest, "client sent invalid header line")
 		}
@@ -241,7 +244,8 @@ func trimEOL(l []byte) []byte {
 // parseRequestLine is ngx_http_parse_request_line (1.22: spaces and
 // control bytes in the target are refused). code is 400, or 505 for an
 // HTTP major version above 1. major 0 is HTTP/0.9.
-func parseRequestLine(l []byte) (method, target string, major, minor, code int) {
+// The strings returned are l's (one allocation per line).
+func parseRequestLine(l string) (method, target string, major, minor, code int) {
 	i := 0
 	for i < len(l) && (l[i] >= 'A' && l[i] <= 'Z' || l[i] == '_' || l[i] == '-') {
 		i++
@@ -249,7 +253,7 @@ func parseRequestLine(l []byte) (method, target string, major, minor, code int) 
 	if i == 0 || i == len(l) || l[i] != ' ' {
 		return "", "", 1, 1, http.StatusBadRequest
 	}
-	method = string(l[:i])
+	method = l[:i]
 	for i < len(l) && l[i] == ' ' {
 		i++
 	}
@@ -263,7 +267,7 @@ func parseRequestLine(l []byte) (method, target string, major, minor, code int) 
 		}
 		i++
 	}
-	target = string(l[start:i])
+	target = l[start:i]
 	for i < len(l) && l[i] == ' ' {
 		i++
 	}
@@ -274,11 +278,11 @@ func parseRequestLine(l []byte) (method, target string, major, minor, code int) 
 		return method, target, 0, 9, 0
 	}
 	rest := l[i:]
-	if !bytes.HasPrefix(rest, []byte("HTTP/")) {
+	if !strings.HasPrefix(rest, "HTTP/") {
 		return method, target, 1, 1, http.StatusBadRequest
 	}
-	rest = bytes.TrimRight(rest[5:], " ")
-	maj, min, ok := strings.Cut(string(rest), ".")
+	rest = strings.TrimRight(rest[5:], " ")
+	maj, min, ok := strings.Cut(rest, ".")
 	if !ok || !allDigits(maj) || !allDigits(min) || len(maj) > 2 || len(min) > 2 {
 		return method, target, 1, 1, http.StatusBadRequest
 	}
@@ -311,19 +315,19 @@ func allDigits(s string) bool {
 // surrounding spaces dropped. NUL and a stray CR are refused (400);
 // names nginx finds invalid are kept for the handler to ignore or not
 // (ignore_invalid_headers, underscores_in_headers are server settings).
-func parseHeaderLine(l []byte) (name, value string, ok bool) {
-	if bytes.IndexByte(l, 0) >= 0 || bytes.IndexByte(l, '\r') >= 0 {
+func parseHeaderLine(l string) (name, value string, ok bool) {
+	if strings.IndexByte(l, 0) >= 0 || strings.IndexByte(l, '\r') >= 0 {
 		return "", "", false
 	}
-	n, v, _ := bytes.Cut(l, []byte(":"))
-	for _, c := range n {
+	n, v, _ := strings.Cut(l, ":")
+	for _, c := range []byte(n) {
 		// nginx ≥ 1.21.1 refuses spaces and control bytes in names
 		// whatever ignore_invalid_headers says.
 		if c <= 0x20 || c == 0x7f {
 			return "", "", false
 		}
 	}
-	return string(n), string(bytes.Trim(v, " \t")), true
+	return n, strings.Trim(v, " \t"), true
 }
 
 // setBody sets r's body from its framing headers, as

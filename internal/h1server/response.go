@@ -250,30 +250,52 @@ func writeField(b *bufio.Writer, name, value string) {
 
 // Write implements http.ResponseWriter.
 func (w *response) Write(p []byte) (int, error) {
+	if err := w.startWrite(len(p)); err != nil || len(p) == 0 {
+		return 0, err
+	}
+	n, err := w.c.bw.Write(p)
+	return w.endWrite(n, err)
+}
+
+// WriteString is Write for a string, without copying it (io.StringWriter).
+func (w *response) WriteString(s string) (int, error) {
+	if err := w.startWrite(len(s)); err != nil || len(s) == 0 {
+		return 0, err
+	}
+	n, err := w.c.bw.WriteString(s)
+	return w.endWrite(n, err)
+}
+
+// startWrite checks that n more body bytes may be sent, and starts their
+// chunk.
+func (w *response) startWrite(n int) error {
 	if w.c.hijacked {
-		return 0, http.ErrHijacked
+		return http.ErrHijacked
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.headOnly {
-		return 0, http.ErrBodyNotAllowed
+		return http.ErrBodyNotAllowed
 	}
-	if len(p) == 0 {
-		return 0, nil
+	if n == 0 {
+		return nil
 	}
-	if w.length >= 0 && w.written+int64(len(p)) > w.length {
-		return 0, http.ErrContentLength
+	if w.length >= 0 && w.written+int64(n) > w.length {
+		return http.ErrContentLength
 	}
-	w.written += int64(len(p))
-	b := w.c.bw
+	w.written += int64(n)
 	if w.chunked {
-		b.WriteString(strconv.FormatInt(int64(len(p)), 16))
-		b.WriteString("\r\n")
+		w.c.bw.WriteString(strconv.FormatInt(int64(n), 16))
+		w.c.bw.WriteString("\r\n")
 	}
-	n, err := b.Write(p)
+	return nil
+}
+
+// endWrite ends the chunk startWrite began.
+func (w *response) endWrite(n int, err error) (int, error) {
 	if w.chunked && err == nil {
-		_, err = b.WriteString("\r\n")
+		_, err = w.c.bw.WriteString("\r\n")
 	}
 	return n, err
 }

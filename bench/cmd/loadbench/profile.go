@@ -52,10 +52,11 @@ func profile(o *options) error {
 	return nil
 }
 
-// perfProfile records the binary, started on the current nginx.conf and
-// warmed up, with perf for d under load w, into base+".perf.data"; writes
-// the report, flat by symbol, to base+".perf.txt", whose name it returns
-// ("" when perf is not installed), with the CPU per request meanwhile.
+// perfProfile records the binary, started on the current nginx.conf,
+// with perf for d of steady load w (see measureSteady), into
+// base+".perf.data"; writes the report, flat by symbol, to
+// base+".perf.txt", whose name it returns ("" when perf is not
+// installed), with the CPU per request meanwhile.
 func perfProfile(o *options, w workload, d time.Duration, base string) (string, time.Duration, error) {
 	if _, err := exec.LookPath("perf"); err != nil {
 		fmt.Fprintln(os.Stderr, "perf not found: skipping the binary's profile")
@@ -67,25 +68,16 @@ func perfProfile(o *options, w workload, d time.Duration, base string) (string, 
 		return "", 0, err
 	}
 	defer stop(cmd)
-	if o.warmup > 0 {
-		if _, err := runWrk(o, w, o.warmup); err != nil {
-			return "", 0, fmt.Errorf("profiling the binary: warm-up: %w", err)
-		}
-	}
 	data := base + ".perf.data"
 	secs := strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second)))
-	rec := track(exec.Command("taskset", "-c", o.loadCPU, "perf", "record", "-q", "-F", "499", "-g", "-p", strconv.Itoa(pid), "-o", data, "--", "sleep", secs))
-	before, err := cpuTicks(pid)
+	res, err := measureSteady(o, pid, w, d, func() error {
+		rec := track(exec.Command("taskset", "-c", o.loadCPU, "perf", "record", "-q", "-F", "499", "-g", "-p", strconv.Itoa(pid), "-o", data, "--", "sleep", secs))
+		if err := rec.Start(); err != nil {
+			return err
+		}
+		return rec.Wait()
+	})
 	if err != nil {
-		return "", 0, err
-	}
-	if err := rec.Start(); err != nil {
-		return "", 0, err
-	}
-	res, werr := runWrk(o, w, d+time.Second)
-	after, terr := cpuTicks(pid)
-	rerr := rec.Wait()
-	if err := firstErr(werr, terr, rerr); err != nil {
 		return "", 0, fmt.Errorf("profiling the binary: %w", err)
 	}
 	out, err := exec.Command("perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none", "--sort", "symbol", "--percent-limit", "0.7").CombinedOutput()
@@ -96,7 +88,7 @@ func perfProfile(o *options, w workload, d time.Duration, base string) (string, 
 	if err := os.WriteFile(txt, out, 0o644); err != nil {
 		return "", 0, err
 	}
-	return txt, time.Duration(float64(after-before) / clkTck * float64(time.Second) / float64(res.requests)), nil
+	return txt, res.cpuPerReq, nil
 }
 
 // perfShares is each symbol's share of the samples in a perf.data file

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -253,8 +255,8 @@ func run(args []string) error {
 		return err
 	}
 	maxPeers := 2
-	if o.scale {
-		maxPeers = max(maxPeers, slices.Max(o.scalePeers))
+	for _, n := range o.scalePeers {
+		maxPeers = max(maxPeers, n)
 	}
 	if err := setup(o, maxPeers); err != nil {
 		return err
@@ -337,6 +339,9 @@ func runServer(o *options, name string, loads []workload) ([]sample, error) {
 // measure runs w against the server whose CPU time is pid's: an unmeasured
 // warm-up, then o.duration with the server's CPU time read before and after.
 func measure(o *options, pid int, w workload) (sample, error) {
+	if o.scale {
+		return measureSteady(o, pid, w, o.duration, nil)
+	}
 	if o.warmup > 0 {
 		if _, err := runWrk(o, w, o.warmup); err != nil {
 			return sample{}, fmt.Errorf("warm-up: %w", err)
@@ -346,7 +351,7 @@ func measure(o *options, pid int, w workload) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
-	dialsBefore := o.upstreamDials()
+	dialsBefore, _, _ := o.backendCounts()
 	res, err := runWrk(o, w, o.duration)
 	if err != nil {
 		return sample{}, err
@@ -355,9 +360,60 @@ func measure(o *options, pid int, w workload) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
-	res.dials = o.upstreamDials() - dialsBefore
+	dialsAfter, _, _ := o.backendCounts()
+	res.dials = dialsAfter - dialsBefore
 	res.cpuPerReq = time.Duration(float64(after-before) / clkTck * float64(time.Second) / float64(res.requests))
 	res.cpuUtil = float64(after-before) / clkTck / o.duration.Seconds()
+	return res, nil
+}
+
+// measureSteady measures w (a proxy workload) in steady state: one wrk
+// run of o.warmup + d + 1 s, and the server's CPU time and the requests
+// the backends served over the d after the warm-up, so that neither
+// wrk's connecting (4,096 connections at -c 4096, each a new goroutine
+// and buffers in the binary) nor the in-flight requests it drops on exit
+// are counted. window, if not nil, runs for d at the start of the
+// window (perf record); otherwise the window is a wait of d. req/s is
+// over the window; p99 and errors are wrk's over its whole run.
+func measureSteady(o *options, pid int, w workload, d time.Duration, window func() error) (sample, error) {
+	wait := startWrk(o, w, o.warmup+d+time.Second)
+	abort := func(err error) (sample, error) {
+		_, _ = wait()
+		return sample{}, err
+	}
+	time.Sleep(o.warmup)
+	dials0, served0, err := o.backendCounts()
+	if err != nil {
+		return abort(err)
+	}
+	t0 := time.Now()
+	ticks0, err := cpuTicks(pid)
+	if err != nil {
+		return abort(err)
+	}
+	if window != nil {
+		err = window()
+	} else {
+		time.Sleep(d)
+	}
+	ticks1, terr := cpuTicks(pid)
+	elapsed := time.Since(t0)
+	dials1, served1, cerr := o.backendCounts()
+	if err := firstErr(err, terr, cerr); err != nil {
+		return abort(err)
+	}
+	res, err := wait()
+	if err != nil {
+		return sample{}, err
+	}
+	res.requests = served1 - served0
+	if res.requests <= 0 {
+		return sample{}, fmt.Errorf("the backends served no requests in the measured %s", d)
+	}
+	res.rps = float64(res.requests) / elapsed.Seconds()
+	res.dials = dials1 - dials0
+	res.cpuPerReq = time.Duration(float64(ticks1-ticks0) / clkTck * float64(time.Second) / float64(res.requests))
+	res.cpuUtil = float64(ticks1-ticks0) / clkTck / elapsed.Seconds()
 	return res, nil
 }
 
@@ -686,14 +742,33 @@ var (
 )
 
 func runWrk(o *options, w workload, d time.Duration) (sample, error) {
+	return startWrk(o, w, d)()
+}
+
+// startWrk starts wrk on w for d (whole seconds, at least 1) and returns
+// the function that waits for it and reads its output.
+func startWrk(o *options, w workload, d time.Duration) func() (sample, error) {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
-	cmd := exec.Command("taskset", "-c", o.loadCPU, o.wrk, "-t1", "-c"+strconv.Itoa(o.conns), "-d"+strconv.Itoa(secs)+"s", "--latency", "http://"+o.addr()+w.path)
+	// wrk's default --timeout, 2 s, counts the queueing of 4,096
+	// connections (p99 over 1 s) as socket errors.
+	cmd := exec.Command("taskset", "-c", o.loadCPU, o.wrk, "-t1", "-c"+strconv.Itoa(o.conns), "-d"+strconv.Itoa(secs)+"s", "--timeout", "10s", "--latency", "http://"+o.addr()+w.path)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return sample{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Start()
+	return func() (sample, error) {
+		if err == nil {
+			err = cmd.Wait()
+		}
+		if err != nil {
+			return sample{}, fmt.Errorf("wrk: %v\n%s", err, out.Bytes())
+		}
+		return parseWrk(out.String())
 	}
-	text := string(out)
+}
+
+// parseWrk reads requests, req/s, p99 and errors from wrk's output.
+func parseWrk(text string) (sample, error) {
 	var s sample
 	m := reRequests.FindStringSubmatch(text)
 	r := reRPS.FindStringSubmatch(text)
@@ -888,21 +963,27 @@ func rssKB(main, pid int) (int64, error) {
 	return total, nil
 }
 
-// upstreamDials is the number of connections the backends have accepted.
-func (o *options) upstreamDials() int64 {
-	var n int64
+// backendCounts is the number of connections the backends have accepted
+// and of requests they have served; err names the first backend that did
+// not say (its counts are missing from the sums).
+func (o *options) backendCounts() (accepted, served int64, err error) {
 	c := &http.Client{Timeout: 5 * time.Second}
 	for _, a := range o.backendCtl {
-		resp, err := c.Get("http://" + a + "/__accepted")
-		if err != nil {
+		var n, m int64
+		resp, gerr := c.Get("http://" + a + "/__accepted")
+		if gerr == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			_, gerr = fmt.Sscanf(string(b), "%d %d", &n, &m)
+		}
+		if gerr != nil {
+			err = cmp.Or(err, fmt.Errorf("backend %s: counts: %w", a, gerr))
 			continue
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		v, _ := strconv.ParseInt(string(b), 10, 64)
-		n += v
+		accepted += n
+		served += m
 	}
-	return n
+	return accepted, served, err
 }
 
 func cpuModel() string {

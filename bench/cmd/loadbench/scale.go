@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -69,7 +70,7 @@ func (o *options) use(p scalePoint) error {
 // scale measures every distinct scale point, round after round, the
 // server order rotating per round and point; prints the table and the
 // flatness of each dimension; and with -profile records the binary at
-// the base point and at its worst one.
+// the base point and at the points scaleReport picks.
 func scale(o *options) error {
 	w, err := lookupLoad("proxy-1K")
 	if err != nil {
@@ -253,6 +254,26 @@ func scaleProfile(o *options, w workload, base scalePoint, worst []scalePoint) e
 			g := growth{sym, bp.shares[sym] * bp.cpu.Seconds() * 1e6, share * x.cpu.Seconds() * 1e6}
 			gs = append(gs, g)
 		}
+		// By kind first: kernel, Go runtime (scheduler, GC, allocation),
+		// frontdesk, the rest (standard library, vDSO).
+		kinds := map[string][2]float64{}
+		for _, g := range gs {
+			k := symbolKind(g.sym)
+			v := kinds[k]
+			kinds[k] = [2]float64{v[0] + g.before, v[1] + g.after}
+		}
+		for sym, share := range bp.shares {
+			if _, ok := x.shares[sym]; !ok {
+				k := symbolKind(sym)
+				v := kinds[k]
+				kinds[k] = [2]float64{v[0] + share*bp.cpu.Seconds()*1e6, v[1]}
+			}
+		}
+		fmt.Printf("\nCPU per request by kind, base → %s:\n\n", p)
+		for _, k := range []string{"kernel", "Go runtime", "frontdesk", "other user space"} {
+			v := kinds[k]
+			fmt.Printf("    %+7.2f µs  %6.2f → %6.2f µs  %s\n", v[1]-v[0], v[0], v[1], k)
+		}
 		slices.SortFunc(gs, func(a, b growth) int { return cmp.Compare(b.after-b.before, a.after-a.before) })
 		fmt.Printf("\nCPU per request by symbol (self), base → %s; grew most (of %s → %s):\n\n", p, round(bp.cpu), round(x.cpu))
 		for _, g := range gs[:min(15, len(gs))] {
@@ -260,4 +281,20 @@ func scaleProfile(o *options, w workload, base scalePoint, worst []scalePoint) e
 		}
 	}
 	return nil
+}
+
+// symbolKind sorts a perf report symbol ("[k] name" or "[.] name") into
+// the kinds scaleProfile totals.
+func symbolKind(sym string) string {
+	name, user := strings.CutPrefix(sym, "[.] ")
+	switch {
+	case !user:
+		return "kernel"
+	case strings.HasPrefix(name, "runtime.") || strings.HasPrefix(name, "internal/runtime/"):
+		return "Go runtime"
+	case strings.HasPrefix(name, "github.com/frontdesk-go/"):
+		return "frontdesk"
+	default:
+		return "other user space"
+	}
 }

@@ -40,15 +40,17 @@ func backendMain(args []string) {
 	_ = fs.Parse(args)
 	body := bytes.Repeat([]byte("b"), *size)
 	// accepted counts the connections the proxies opened to this backend,
-	// on any of its ports (GET /__accepted): a proxy that reuses its
-	// keep-alive connections opens about as many as it has in flight,
-	// nginx exactly that.
-	var accepted atomic.Int64
+	// on any of its ports, and served the requests they proxied to it (GET
+	// /__accepted: "accepted served"): a proxy that reuses its keep-alive
+	// connections opens about as many as it has in flight, nginx exactly
+	// that; served counts a proxy's requests over any time window.
+	var accepted, served atomic.Int64
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/__accepted" {
-			fmt.Fprint(w, accepted.Load())
+			fmt.Fprint(w, accepted.Load(), " ", served.Load())
 			return
 		}
+		served.Add(1)
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write(body)
 	})
