@@ -114,8 +114,9 @@ func isReset(err error) bool {
 }
 
 // TestSendfile checks the bodies the loop sends from files through its
-// ReadFrom (with sendfile): a part of a file as an io.LimitedReader after
-// a seek, as an io.SectionReader, and a whole file.
+// ReadFrom (with sendfile, or with the head when small): a part of a
+// file as an io.LimitedReader after a seek, as an io.SectionReader, and
+// a whole file.
 func TestSendfile(t *testing.T) {
 	data := strings.Repeat("0123456789abcdef", 64<<10) // 1 MiB
 	name := filepath.Join(t.TempDir(), "f")
@@ -134,10 +135,12 @@ func TestSendfile(t *testing.T) {
 			src = io.LimitReader(f, 100000)
 		case "/section":
 			src = io.NewSectionReader(f, 20, 300000)
+		case "/small":
+			src = io.NewSectionReader(f, 5, 100)
 		default:
 			src = f
 		}
-		n := map[string]string{"/limited": "100000", "/section": "300000", "/": "1048576"}[r.URL.Path]
+		n := map[string]string{"/limited": "100000", "/section": "300000", "/small": "100", "/": "1048576"}[r.URL.Path]
 		w.Header().Set("Content-Length", n)
 		got, err := w.(io.ReaderFrom).ReadFrom(src)
 		assert.NoError(t, err)
@@ -145,7 +148,7 @@ func TestSendfile(t *testing.T) {
 	})}
 	addr := serve(t, srv)
 	c, br := dialFor(t, addr)
-	for path, want := range map[string]string{"/limited": data[10:100010], "/section": data[20:300020], "/": data} {
+	for path, want := range map[string]string{"/limited": data[10:100010], "/section": data[20:300020], "/small": data[5:105], "/": data} {
 		_, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
 		require.NoError(t, err)
 		resp, err := rawhttp.ReadResponse(br, "GET")

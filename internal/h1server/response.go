@@ -408,6 +408,19 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+	if n, ok := pendingLength(src); ok && n <= int64(w.c.bw.Available()) && !w.chunked && !w.headOnly {
+		// A small body goes out with the head in one write, cheaper
+		// than a sendfile after it.
+		buf := w.c.bw.AvailableBuffer()[:n]
+		m, err := io.ReadFull(src, buf)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
+		if _, werr := w.Write(buf[:m]); werr != nil {
+			return 0, werr
+		}
+		return int64(m), err
+	}
 	f, off, n, done := fileRange(src)
 	if f == nil || w.c.hijacked || w.headOnly || w.chunked || w.length >= 0 && w.written+n > w.length {
 		return io.Copy(writerOnly{w}, src)
@@ -429,6 +442,18 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 
 // writerOnly hides a writer's ReadFrom, for io.Copy.
 type writerOnly struct{ io.Writer }
+
+// pendingLength is what is left to read of a limited or section reader.
+func pendingLength(src io.Reader) (int64, bool) {
+	switch v := src.(type) {
+	case *io.LimitedReader:
+		return max(v.N, 0), true
+	case *io.SectionReader:
+		pos, _ := v.Seek(0, io.SeekCurrent)
+		return max(v.Size()-pos, 0), true
+	}
+	return 0, false
+}
 
 // fileRange finds the file, offset and length src reads, and done, which
 // moves src past what was sent; f nil when src is no file.
