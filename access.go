@@ -47,6 +47,9 @@ type accessSet struct {
 type limitExceptDef struct {
 	methods map[string]bool
 	set     accessSet
+	// handler is the block's own content handler (proxy_pass inside
+	// limit_except), nil when it has none.
+	handler http.Handler
 }
 
 func (s accessSet) inherit(p accessSet) accessSet {
@@ -67,10 +70,9 @@ type accessConf struct {
 	rules4, rules6, rulesUnix []accessRule
 	realm, userFile           *template // nil: auth_basic off
 	satisfyAny                bool
-	// limitExcept: methods it lets through, and the configuration every
-	// other method gets.
-	allowed map[string]bool
-	other   *accessConf
+	// other is the limit_except block's, which the methods it does not
+	// list get (bindLimitExcept).
+	other *accessConf
 }
 
 func (c *compiler) compileAccess(l *location, s accessSet) *accessConf {
@@ -95,7 +97,6 @@ func (c *compiler) compileAccess(l *location, s accessSet) *accessConf {
 	}
 	if le := s.limitExcept; le != nil {
 		// The block is a nested configuration merged from the location.
-		ac.allowed = le.methods
 		inner := le.set.inherit(s)
 		inner.limitExcept = nil
 		ac.other = c.compileAccess(l, inner)
@@ -202,6 +203,23 @@ var limitExceptMethods = []string{
 // here — [Allow], [Deny], [AuthBasic], [AuthBasicUserFile] — on top of
 // the location's, which they inherit as nginx merges the block from it.
 func LimitExcept(methods []string, access ...Directive) LocationOption {
+	return limitExcept(methods, nil, access)
+}
+
+// LimitExceptHandler is [LimitExcept] whose block has a content handler
+// of its own, as nginx's proxy_pass inside limit_except: requests whose
+// method is not among methods get handler instead of the location's,
+// with the location's configuration (a [ProxyPass] there uses the
+// location's proxy_* directives; its URL cannot have a URI part).
+// Requests whose method is listed keep the location's handler.
+func LimitExceptHandler(methods []string, handler http.Handler, access ...Directive) LocationOption {
+	if handler == nil {
+		return Directive{name: "limit_except", apply: func(*confSet) error { return errors.New("nil handler") }}
+	}
+	return limitExcept(methods, handler, access)
+}
+
+func limitExcept(methods []string, handler http.Handler, access []Directive) Directive {
 	return Directive{name: "limit_except", apply: func(c *confSet) error {
 		if c.access.limitExcept != nil {
 			return errors.New("is duplicate")
@@ -209,7 +227,7 @@ func LimitExcept(methods []string, access ...Directive) LocationOption {
 		if len(methods) == 0 {
 			return errors.New("invalid number of arguments")
 		}
-		le := &limitExceptDef{methods: map[string]bool{}}
+		le := &limitExceptDef{methods: map[string]bool{}, handler: handler}
 		for _, m := range methods {
 			if !slices.Contains(limitExceptMethods, strings.ToUpper(m)) {
 				return fmt.Errorf("invalid method %q", m)
@@ -236,6 +254,38 @@ func LimitExcept(methods []string, access ...Directive) LocationOption {
 	}}
 }
 
+// bindLimitExcept builds what l's limit_except block gives the methods
+// it does not list, as nginx's nameless nested location merged from l
+// (ngx_http_update_location_config switches to it): l's configuration
+// without the rewrite script (return included) and try_files, which
+// nginx does not merge into it, with the block's access rules, and with
+// the block's own content handler, else l's proxy_pass, else static
+// files (a location's return is not its handler there).
+func (c *compiler) bindLimitExcept(l *location, le *limitExceptDef) {
+	ex := &location{name: l.name, pattern: l.pattern, kind: l.kind, re: l.re, parent: l.parent, internal: l.internal, conf: l.conf}
+	_, ret := l.handler.(*ReturnHandler)
+	switch {
+	case le.handler != nil:
+		ex.handler = c.bindHandler(ex, le.handler)
+		if ph, ok := ex.handler.(*proxyHandler); ok && ph.hasURI && l.kind != kindRegex && l.kind != kindNamed {
+			// (bindProxy reports it for those.)
+			c.errorf(l.pattern, "proxy_pass", "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block")
+		}
+	case ret:
+		ex.handler = c.bindStatic(ex)
+	default:
+		ex.handler = l.handler
+	}
+	l.except, l.exceptAllowed = ex, le.methods
+	c.later(func() {
+		// After l's own templates are in its configuration.
+		conf := *l.conf
+		conf.script, conf.tryFiles = nil, nil
+		conf.access = l.conf.access.other
+		ex.conf = &conf
+	})
+}
+
 // accessResult is what one access-phase handler decided.
 type accessResult int
 
@@ -253,9 +303,6 @@ func (st *reqState) accessPhase() bool {
 	ac := st.conf().access
 	if ac == nil {
 		return true
-	}
-	if ac.other != nil && !ac.allowed[st.method] {
-		ac = ac.other
 	}
 	// ngx_http_core_access_phase and ngx_http_core_post_access_phase.
 	code := 0

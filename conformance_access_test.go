@@ -236,3 +236,88 @@ func TestConformanceAccessSatisfyLimitExcept(t *testing.T) {
 		},
 	}})
 }
+
+// proxy_pass inside limit_except: the methods the block does not list
+// get its configuration, whose content handler is its proxy_pass; the
+// others keep the location's.
+func TestConformanceAccessLimitExceptProxyPass(t *testing.T) {
+	req := func(method, target string, source ...string) conformance.Request {
+		r := conformance.Request{Method: method, Target: target}
+		if method == "POST" || method == "PUT" {
+			r.Body = "x=1"
+		}
+		if len(source) > 0 {
+			r.Source = source[0]
+		}
+		return r
+	}
+	conformance.Run(t, []conformance.Case{{
+		Name: "proxy_pass in limit_except",
+		Conf: `upstream writer { server {{BACKEND2}}; }
+server {
+    listen 127.0.0.1:{{PORT}};
+    root {{DIR}};
+    location /static/ {
+        limit_except GET { proxy_pass http://writer; }
+    }
+    location /both/ {
+        proxy_pass http://{{BACKEND1}};
+        limit_except GET { proxy_pass http://writer; }
+    }
+    location /parent/ {
+        proxy_pass http://{{BACKEND1}}/base/;
+        limit_except GET { allow 127.0.0.2; deny all; }
+    }
+    location /deny/ {
+        proxy_set_header X-Mark outer;
+        limit_except GET POST { deny 127.0.0.2; proxy_pass http://writer; }
+    }
+    location /vars/ {
+        limit_except GET { proxy_pass http://$arg_u; }
+    }
+    location /ret/ {
+        return 200 "ret\n";
+        limit_except GET { proxy_pass http://writer; }
+    }
+    location /try/ {
+        try_files $uri /static/x.html;
+        limit_except GET { proxy_pass http://writer; }
+    }
+    location ~ ^/re/ {
+        limit_except GET { proxy_pass http://writer; }
+    }
+}`,
+		Files:    map[string]string{"static/x.html": "static\n", "try/x.html": "try\n", "re/x.html": "re\n", "ret/x.html": "ret file\n"},
+		Backends: []*conformance.Backend{{}, {}},
+		Requests: []conformance.Request{
+			req("GET", "/static/x.html"),
+			req("HEAD", "/static/x.html"),
+			req("POST", "/static/x.html?a=1"),
+			req("DELETE", "/static/x.html"),
+			req("GET", "/static"),
+			req("POST", "/static"),
+			req("GET", "/both/a"),
+			req("HEAD", "/both/a"),
+			req("PUT", "/both/a"),
+			req("GET", "/both"),
+			req("GET", "/parent/a"),
+			req("POST", "/parent/a"),
+			req("POST", "/parent/a", "127.0.0.2"),
+			req("GET", "/deny/x"),
+			req("POST", "/deny/x", "127.0.0.2"),
+			req("PUT", "/deny/x"),
+			req("PUT", "/deny/x", "127.0.0.2"),
+			req("POST", "/vars/p?u={{BACKEND1}}"),
+			req("POST", "/vars/p?u=writer"),
+			req("GET", "/vars/p?u=writer"),
+			req("GET", "/ret/x.html"),
+			req("POST", "/ret/x.html"),
+			req("GET", "/try/x.html"),
+			req("GET", "/try/missing"),
+			req("POST", "/try/x.html"),
+			req("POST", "/try/missing"),
+			req("GET", "/re/x.html"),
+			req("POST", "/re/x.html"),
+		},
+	}})
+}

@@ -35,6 +35,25 @@ func TestConformanceLocation(t *testing.T) {
 				"/exact", "/exact/", "/exactly", "/x.GIF", "/images", "/images/", "/images/a/b.jpeg"),
 		},
 		{
+			// Quoted names with spaces match the decoded $uri; the
+			// auto-redirect escapes the space.
+			Name: "names-with-spaces",
+			Conf: `server { listen 127.0.0.1:{{PORT}};
+				location "/a b" { return 200 "prefix $uri\n"; }
+				location = "/exact x" { return 200 "exact\n"; }
+				location "=/glued x" { return 200 "glued exact\n"; }
+				location ~ "^/re (\d+)$" { return 200 "regex $1\n"; }
+				location "/dir x/" { proxy_pass http://{{BACKEND}}; }
+				location "/dir x/in y" { return 200 "longer prefix\n"; }
+				location /t { try_files /missing "@n x"; }
+				location "@n x" { return 200 "named $uri\n"; }
+				location / { return 200 "fallback $uri\n"; }
+			}`,
+			Backend: &conformance.Backend{},
+			Requests: get("/a%20b", "/a%20bc", "/a+b", "/a%20", "/ab", "/exact%20x", "/exact%20xy", "/glued%20x",
+				"/re%201", "/re%20x", "/re+1", "/dir%20x", "/dir%20x/y", "/dir%20x/in%20y", "/dir%20x/in%20yz", "/t"),
+		},
+		{
 			Name: "prefix-equal-skips-regex",
 			Conf: `server { listen 127.0.0.1:{{PORT}};
 				location /a.php { return 200 "prefix\n"; }

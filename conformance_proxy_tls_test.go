@@ -104,3 +104,66 @@ func TestConformanceTLSUpstreams(t *testing.T) {
 	}
 	conformance.Run(t, cases)
 }
+
+// proxy_pass https:// with variables: the host is an upstream block, an
+// address or a name nginx's resolver looks up per request; proxy_ssl_*
+// apply with the evaluated $proxy_host, and sessions are reused per peer
+// of a pool but never for a request's own resolved peers.
+func TestConformanceTLSUpstreamVariables(t *testing.T) {
+	p := getPKI(t)
+	b := &conformance.Backend{
+		TLS: &tls.Config{Certificates: []tls.Certificate{p.servers["a.test"]}},
+		Serve: func(c net.Conn, _ *bufio.Reader, _ []byte) {
+			cs := c.(*tls.Conn).ConnectionState()
+			body := fmt.Sprintf("sni=%q %s resumed=%t\n", cs.ServerName, frontdesk.TLSVersionName(cs.Version), cs.DidResume)
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		},
+	}
+	verify := `proxy_ssl_verify on; proxy_ssl_trusted_certificate {{DIR}}/ca.crt; proxy_ssl_verify_depth 2;`
+	r := func(name, target string) conformance.Request {
+		return conformance.Request{Name: name, Target: target}
+	}
+	conformance.Run(t, []conformance.Case{{
+		Name: "https with variables",
+		Conf: `upstream a.test { server {{BACKEND1}}; }
+			server { listen 127.0.0.1:{{PORT}};
+				location /var/ { proxy_pass https://$arg_h$request_uri; }
+				location /sni/ { proxy_pass https://$arg_h; proxy_ssl_server_name on; ` + verify + ` }
+				location /res/ { resolver {{DNS}}; proxy_pass https://$arg_h:{{BACKEND1_PORT}}$uri; proxy_ssl_server_name on; ` + verify + ` }
+				location /name/ { resolver {{DNS}}; proxy_pass https://$arg_h; proxy_ssl_server_name on; proxy_ssl_name $arg_n; ` + verify + ` }
+				location /off/ { proxy_pass https://$arg_h; proxy_ssl_session_reuse off; }
+				location /lit/ { proxy_pass https://a.test; }
+				location /v13/ { proxy_pass https://$arg_h; proxy_ssl_protocols TLSv1.3; }
+			}`,
+		Files:    p.files,
+		Backends: []*conformance.Backend{b},
+		DNS:      map[string][]string{"a.test": {"127.0.0.1"}, "b.test": {"127.0.0.1"}},
+		Requests: []conformance.Request{
+			r("address", "/var/x?h={{BACKEND1}}"),
+			r("address again: no session kept", "/var/x?h={{BACKEND1}}"),
+			r("upstream block", "/var/y?h=a.test"),
+			r("upstream block: session resumed", "/var/y?h=a.test"),
+			r("upstream block, other case", "/var/y?h=A.TEST"),
+			r("upstream block with a port is no block", "/var/y?h=a.test:{{BACKEND1_PORT}}"),
+			r("SNI and verified name from the host", "/sni/?h=a.test"),
+			r("SNI, resumed", "/sni/?h=a.test"),
+			r("IP host: no SNI, name mismatch", "/sni/?h={{BACKEND1}}"),
+			r("resolved, verified", "/res/a%20b?h=a.test"),
+			r("resolved again: no session kept", "/res/a?h=a.test"),
+			r("resolved, certificate for another name", "/res/?h=b.test"),
+			r("not resolved", "/res/?h=missing.test"),
+			r("resolved on port 443", "/name/?h=a.test&n=a.test"),
+			r("proxy_ssl_name from a variable", "/name/?h=a.test:{{BACKEND1_PORT}}&n=a.test"),
+			r("proxy_ssl_name mismatch", "/name/?h=a.test:{{BACKEND1_PORT}}&n=b.test"),
+			r("session reuse off", "/off/?h=a.test"),
+			r("session reuse off again", "/off/?h=a.test"),
+			r("literal location", "/lit/"),
+			r("TLS 1.3", "/v13/?h=a.test"),
+			r("TLS 1.3 ticket", "/v13/?h=a.test"),
+			r("TLS 1.3 next ticket", "/v13/?h=a.test"),
+			r("TLS 1.2 after a TLS 1.3 ticket", "/var/?h=a.test"),
+			r("TLS 1.3 again", "/v13/?h=a.test"),
+			r("no host", "/var/?h="),
+		},
+	}})
+}

@@ -102,6 +102,19 @@ type location struct {
 	// autoRedirect: a "/"-terminated prefix whose handler wants the
 	// slashless URI redirected (nginx sets it for proxy_pass and friends).
 	autoRedirect bool
+	// except is what a limit_except block gives the methods outside
+	// exceptAllowed (bindLimitExcept).
+	except        *location
+	exceptAllowed map[string]bool
+}
+
+// forMethod is the location a request with method is served by: l, or
+// its limit_except block's configuration.
+func (l *location) forMethod(method string) *location {
+	if l.except != nil && !l.exceptAllowed[method] {
+		return l.except
+	}
+	return l
 }
 
 // String names the location as nginx.conf would write it.
@@ -242,9 +255,16 @@ func commonPrefixLen(a, b string) int {
 }
 
 // parseLocationPattern splits an nginx location argument into kind and name,
-// accepting both "= /x" and "=/x" as nginx does.
+// accepting both "= /x" and "=/x" as nginx does; a pattern starting with
+// "/" or "@" is a name whole, spaces included.
 func parseLocationPattern(pattern string) (kind locKind, caseless bool, name string, err error) {
-	mod, rest, spaced := strings.Cut(strings.TrimSpace(pattern), " ")
+	pattern = strings.TrimSpace(pattern)
+	mod, rest, spaced := strings.Cut(pattern, " ")
+	if spaced && (strings.HasPrefix(mod, "/") || strings.HasPrefix(mod, "@")) {
+		// No modifier: a name with a space ("/a b"), which matches
+		// the decoded URI as any other name does.
+		mod, spaced = pattern, false
+	}
 	if spaced {
 		name = strings.TrimLeft(rest, " ")
 		switch mod {
@@ -401,6 +421,9 @@ func (c *compiler) buildLocation(parent *location, parentConf *confSet, b *Locat
 	l.conf = c.compileConf(l, &merged)
 	l.handler = c.bindHandler(l, b.handler)
 	l.conf.script = c.compileScript(l, script, &merged)
+	if le := merged.access.limitExcept; le != nil {
+		c.bindLimitExcept(l, le)
+	}
 	if ar, ok := l.handler.(interface{ autoRedirects() bool }); ok && ar.autoRedirects() {
 		l.autoRedirect = kind == kindPrefix || kind == kindNoRegex
 	}

@@ -41,8 +41,9 @@ type ProxyPassHandler struct {
 // every address becoming a peer of an implicit pool that every location
 // naming the same host and port shares.
 //
-// A url with variables ("http://$host_var$request_uri") is evaluated for
-// each request, as in nginx: its URI part, when it has one, is sent as it
+// A url with variables ("http://$host_var$request_uri", or https://
+// with the proxy_ssl_* directives applied to the evaluated host) is
+// evaluated for each request, as in nginx: its URI part, when it has one, is sent as it
 // is (the request's arguments are not added); its host is an upstream
 // name (when no port is written), the address of an implicit pool, an IP
 // address, or a name resolved then with the location's [Resolver] — and
@@ -690,7 +691,8 @@ const (
 func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body upstreamBody, start time.Time, retryStatus bool) attemptResult {
 	pc := h.conf
 	p.conns.Add(1)
-	defer p.conns.Add(-1)
+	lease := upstreamLease{h: h, ps: ps, p: p}
+	defer lease.release(false, time.Time{})
 	t := tryState{st: st, h: h, attempt: st.newAttempt(p.name, start)}
 	ctx := st.r.Context()
 	uc, reused := ps.idle.get(p, ps.at(start))
@@ -703,7 +705,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 			return t.fail(failError, http.StatusBadGateway, false, err)
 		}
 		if h.tls {
-			if conn, err = st.upstreamHandshake(ctx, h, conn); err != nil {
+			if conn, err = st.upstreamHandshake(ctx, h, p, conn); err != nil {
 				// nginx counts a failed handshake as an "error".
 				return t.fail(failError, http.StatusBadGateway, false, err)
 			}
@@ -717,13 +719,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	// A TLS connection cannot resume a write that timed out, so it is
 	// watched the slow way from the start.
 	uc.begin(ctx, start, pc.sendTimeout, pc.readTimeout, h.tls)
-	keep := false
-	defer func() {
-		if !keep {
-			uc.end()
-			uc.conn.Close()
-		}
-	}()
+	lease.uc = uc
 
 	err := body.send(uc, head)
 	if ce := asClientBodyError(err); ce != nil {
@@ -766,13 +762,50 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	}
 	t.attempt.status = resp.Status
 	st.attempts = append(st.attempts, t.attempt)
-	ok, end := st.sendUpstreamResponse(h, resp, uc, header)
-	if ok && ps.idle != nil && pc.httpVersion == "1.1" && resp.Major == 1 && resp.Minor == 1 && !resp.Close && br.Buffered() == 0 && uc.end() {
+	lease.cacheable = ps.idle != nil && pc.httpVersion == "1.1" && resp.Major == 1 && resp.Minor == 1 && !resp.Close
+	ok, end := st.sendUpstreamResponse(h, resp, &lease, header)
+	lease.release(ok, end)
+	return attemptResult{sent: true, end: end}
+}
+
+// upstreamLease is a try's hold on its peer (max_conns, least_conn) and
+// on its connection. It is given up once, where nginx's
+// ngx_http_upstream_finalize_request frees the peer: when the upstream's
+// part of the request is over. For a buffered response that is when its
+// last byte has been read, before the rest of it has reached the client
+// (see finishUpstream), so that a slow client does not keep the
+// connection from the keep-alive cache.
+type upstreamLease struct {
+	h         *proxyHandler
+	ps        *poolState
+	p         *peer
+	uc        *upstreamConn // nil until connected
+	cacheable bool          // the response head allows keeping the connection
+	released  bool
+}
+
+// release frees the peer and, when the response was read whole
+// (complete) and nothing followed it, caches the connection idle from
+// now; otherwise it closes it. Later calls do nothing.
+func (l *upstreamLease) release(complete bool, now time.Time) {
+	if l.released {
+		return
+	}
+	l.released = true
+	l.p.conns.Add(-1)
+	uc := l.uc
+	if uc == nil {
+		return
+	}
+	if complete && l.cacheable && uc.br.Buffered() == 0 && uc.end() {
 		// Ended before it is cached: another request may take it at once.
 		uc.requests++
-		keep = ps.idle.put(uc, ps.at(end))
+		if l.ps.idle.put(uc, l.ps.at(now)) {
+			return
+		}
 	}
-	return attemptResult{sent: true, end: end}
+	uc.end()
+	uc.conn.Close()
 }
 
 // tryState is what a failing try needs to record itself.

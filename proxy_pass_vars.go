@@ -2,14 +2,16 @@ package frontdesk
 
 // proxy_pass with variables, as ngx_http_proxy_eval and
 // ngx_http_upstream_init_request treat it: the URL is evaluated for each
-// request; a URI part, when there is one, is the whole upstream URI, sent
+// request, http:// or https:// (port 443 unless written, proxy_ssl_*
+// applied with $proxy_host the evaluated host); a URI part, when there is one, is the whole upstream URI, sent
 // as it is (the request's arguments are not added); the host is looked
 // up among the upstream names (no port written) and the pools of literal
 // proxy_pass addresses (same host and port), and otherwise taken as an
 // address or resolved with the location's resolver. Without a resolver,
 // or when the name does not resolve, the answer is 502. Such addresses
 // form a pool for this one request, with no failure state kept across
-// requests, as nginx's ngx_http_upstream_create_round_robin_peer.
+// requests and no TLS session reused, as nginx's
+// ngx_http_upstream_create_round_robin_peer.
 
 import (
 	"context"
@@ -27,14 +29,20 @@ import (
 func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 	logger := st.srv.proxy.logger
 	raw := h.urlTmpl.string(st)
+	defPort, secure := "80", false
 	rest, ok := cutPrefixFold(raw, "http://")
 	if !ok {
+		rest, secure = cutPrefixFold(raw, "https://")
+		defPort = "443"
+	}
+	if !ok && !secure {
 		logger.Error("invalid URL prefix in proxy_pass", "location", st.loc.pattern, "url", raw)
 		return nil, http.StatusInternalServerError
 	}
 	hh := new(proxyHandler)
 	*hh = *h
 	hh.urlTmpl = nil // evaluated
+	hh.tls = secure
 	var host string
 	unix := false
 	if path, ok := cutPrefixFold(rest, "unix:"); ok {
@@ -64,7 +72,7 @@ func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 	name, port, err := net.SplitHostPort(host)
 	explicitPort := err == nil
 	if !explicitPort {
-		name, port = strings.Trim(host, "[]"), "80"
+		name, port = strings.Trim(host, "[]"), defPort
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || n == 0 {
@@ -73,8 +81,8 @@ func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 	}
 	// $proxy_host carries the port unless it is the default.
 	hh.proxyHost, hh.proxyPort = host, port
-	if n == 80 {
-		hh.proxyPort = "80"
+	if strconv.FormatUint(n, 10) == defPort {
+		hh.proxyPort = defPort
 		if explicitPort {
 			hh.proxyHost = host[:len(host)-len(port)-1]
 		}
@@ -87,7 +95,7 @@ func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 			}
 		}
 	}
-	if pool := h.implicit[implicitKey(host)]; pool != nil {
+	if pool := h.implicit[implicitKey(net.JoinHostPort(name, port))]; pool != nil {
 		hh.pool = pool
 		return hh, 0
 	}

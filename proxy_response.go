@@ -459,10 +459,11 @@ func varUpstreamCookie(st *reqState, name string, d []byte) []byte {
 // ngx_http_upstream_process_header on. The last entry of st.attempts is
 // this try. It reports whether the upstream connection was read to the
 // end of the response and may be reused, and when the try ended.
-func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, uc *upstreamConn, header time.Time) (reusable bool, end time.Time) {
+func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, lease *upstreamLease, header time.Time) (reusable bool, end time.Time) {
 	rc := &h.conf.resp
 	a := &st.attempts[len(st.attempts)-1]
 	st.upstream = resp
+	uc := lease.uc
 	br := uc.br
 	switch {
 	case resp.Status < http.StatusOK:
@@ -511,14 +512,16 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, uc 
 	}
 	var err error
 	if bodyAllowed {
-		b := respBody{r: resp.Body(br, st.method), uc: uc, chunked: resp.Chunked}
+		b := respBody{r: resp.Body(br, st.method), lease: lease, chunked: resp.Chunked}
 		if buffering {
 			b.rate = rc.limitRate
 		}
 		err = st.sendBody(b, buffering, clientRate)
 	}
 	end = time.Now()
-	st.endAttempt(h, a, err, end)
+	if !lease.released {
+		st.endAttempt(h, a, err, end)
+	}
 	if err != nil {
 		// The response is cut short: close the client connection.
 		panic(http.ErrAbortHandler)
@@ -804,7 +807,7 @@ var copyBufPool = sync.Pool{New: func() any { b := make([]byte, bodyChunk); retu
 // respBody is an upstream response body being read.
 type respBody struct {
 	r       io.Reader
-	uc      *upstreamConn // its buffer holds what nginx got in the same read
+	lease   *upstreamLease // its connection's buffer holds what nginx got in the same read
 	chunked bool
 	rate    int64 // proxy_limit_rate, bytes per second
 }
@@ -850,7 +853,10 @@ func (st *reqState) sendBody(b respBody, buffering bool, clientRate int64) error
 		up.add(n)
 		held += n
 		full := held == len(buf)
-		if held > 0 && err == nil && (full || (!buffering && b.uc.br.Buffered() == 0)) || held > 0 && err == io.EOF {
+		if err == io.EOF && buffering {
+			st.finishUpstream(b.lease)
+		}
+		if held > 0 && err == nil && (full || (!buffering && b.lease.uc.br.Buffered() == 0)) || held > 0 && err == io.EOF {
 			if werr := st.writeBody(buf[:held], &down, !buffering); werr != nil {
 				return werr
 			}
@@ -885,6 +891,19 @@ func (st *reqState) sendBody(b respBody, buffering bool, clientRate int64) error
 			slog.String("location", st.loc.pattern), slog.String("upstream", st.attempts[len(st.attempts)-1].addr), slog.Any("err", err))
 		return err
 	}
+}
+
+// finishUpstream ends a buffered response's try once its body has been
+// read to the end, before what is left of it is written to the client:
+// nginx finalizes the upstream part there (ngx_http_upstream_process_request
+// on upstream_done), which sets $upstream_response_time, frees the peer
+// and caches the connection, while its writer goes on with the client.
+// Unbuffered, nginx finalizes only once the last byte is sent, where
+// sendUpstreamResponse does.
+func (st *reqState) finishUpstream(l *upstreamLease) {
+	now := time.Now()
+	st.endAttempt(l.h, &st.attempts[len(st.attempts)-1], nil, now)
+	l.release(true, now)
 }
 
 // writeBody writes p to the client, paced by l, flushing when asked.

@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 )
 
 // TLS to upstreams: proxy_pass https://… and the proxy_ssl_* directives,
 // with nginx's defaults: the upstream's certificate is not verified
 // (proxy_ssl_verify off), no SNI is sent (proxy_ssl_server_name off), the
 // name checked and sent is $proxy_host (proxy_ssl_name), sessions are
-// reused (proxy_ssl_session_reuse on), and nginx 1.22's protocols are
+// reused (proxy_ssl_session_reuse on: one session per peer), and nginx 1.22's protocols are
 // "TLSv1 TLSv1.1 TLSv1.2" (TLSv1.3 is added only from 1.23.4).
 
 // proxySSLSet is the raw form of the proxy_ssl_* directives.
@@ -57,9 +58,11 @@ type upstreamTLS struct {
 	name       *template
 	min, max   uint16
 	certs      []tls.Certificate
-	sessions   tls.ClientSessionCache // nil: proxy_ssl_session_reuse off
-	ciphers    []uint16
-	depth      int
+	// sessionReuse: proxy_ssl_session_reuse, the peer's session offered
+	// and replaced.
+	sessionReuse bool
+	ciphers      []uint16
+	depth        int
 }
 
 func (c *compiler) compileProxySSL(l *location, s *proxySSLSet) *upstreamTLS {
@@ -90,9 +93,7 @@ func (c *compiler) compileProxySSL(l *location, s *proxySSLSet) *upstreamTLS {
 	if u.verify && u.trusted == nil {
 		c.errorf(l.pattern, "proxy_ssl_verify", "no proxy_ssl_trusted_certificate for proxy_ssl_verify")
 	}
-	if valueOr(s.sessionReuse, true) {
-		u.sessions = tls.NewLRUClientSessionCache(64)
-	}
+	u.sessionReuse = valueOr(s.sessionReuse, true)
 	c.tmpl(l, "proxy_ssl_name", valueOr(s.name, "$proxy_host"), &u.name)
 	return u
 }
@@ -210,9 +211,9 @@ func ProxySSLVerifyDepth(n int) Directive {
 	return proxySSLDirective("proxy_ssl_verify_depth", func(s *proxySSLSet) error { s.depth = &n; return nil })
 }
 
-// handshake runs the TLS handshake with an upstream on conn, bounded by
-// proxy_connect_timeout as nginx bounds it.
-func (st *reqState) upstreamHandshake(ctx context.Context, h *proxyHandler, conn net.Conn) (net.Conn, error) {
+// upstreamHandshake runs the TLS handshake with peer p on conn, bounded
+// by proxy_connect_timeout as nginx bounds it.
+func (st *reqState) upstreamHandshake(ctx context.Context, h *proxyHandler, p *peer, conn net.Conn) (net.Conn, error) {
 	u := h.conf.ssl
 	name := u.name.string(st)
 	if host, _, err := net.SplitHostPort(name); err == nil {
@@ -221,19 +222,30 @@ func (st *reqState) upstreamHandshake(ctx context.Context, h *proxyHandler, conn
 	name = strings.Trim(name, "[]")
 	conf := &tls.Config{
 		MinVersion: u.min, MaxVersion: u.max,
-		CipherSuites:       u.ciphers,
-		Certificates:       u.certs,
-		ClientSessionCache: u.sessions,
+		CipherSuites: u.ciphers,
+		Certificates: u.certs,
 		// Verification is nginx's, done below: the name checked is
 		// proxy_ssl_name whether or not it is sent as SNI.
 		InsecureSkipVerify: true,
+	}
+	var use *sessionUse
+	if u.sessionReuse && h.state == nil {
+		// The addresses of a proxy_pass with variables that names no
+		// pool are peers of this request alone, which nginx gives no
+		// session to reuse.
+		use = &sessionUse{peer: &p.session, by: u}
+		conf.ClientSessionCache = use
 	}
 	if u.serverName && net.ParseIP(name) == nil {
 		conf.ServerName = name
 	}
 	if u.verify {
 		conf.VerifyConnection = func(cs tls.ConnectionState) error {
-			return u.check(cs, name)
+			chain := u
+			if cs.DidResume && use != nil && use.offered != nil {
+				chain = use.offered.by
+			}
+			return u.check(cs, name, chain)
 		}
 	}
 	tc := tls.Client(conn, conf)
@@ -243,16 +255,24 @@ func (st *reqState) upstreamHandshake(ctx context.Context, h *proxyHandler, conn
 		conn.Close()
 		return nil, err
 	}
+	if use != nil && tc.ConnectionState().DidResume {
+		// nginx (OpenSSL 3) offers a TLS 1.2 session once: after it is
+		// resumed the next handshake with the peer is a full one. A
+		// TLS 1.3 ticket the peer sends later is kept again.
+		p.session.p.Store(nil)
+	}
 	return tc, nil
 }
 
 // check is proxy_ssl_verify: the chain against proxy_ssl_trusted_certificate
-// within proxy_ssl_verify_depth, then the name.
-func (u *upstreamTLS) check(cs tls.ConnectionState, name string) error {
+// within proxy_ssl_verify_depth, then the name. The chain is checked as
+// chain's configuration says: a resumed session's is the one that
+// established it, whose result OpenSSL reports again.
+func (u *upstreamTLS) check(cs tls.ConnectionState, name string, chain *upstreamTLS) error {
 	if len(cs.PeerCertificates) == 0 {
 		return errors.New("upstream SSL certificate verify error: no certificate")
 	}
-	roots := u.trusted
+	roots := chain.trusted
 	if roots == nil {
 		roots = x509.NewCertPool()
 	}
@@ -269,11 +289,47 @@ func (u *upstreamTLS) check(cs tls.ConnectionState, name string) error {
 	for _, ch := range chains {
 		short = min(short, len(ch))
 	}
-	if short-1 > u.depth {
+	if short-1 > chain.depth {
 		return errors.New("upstream SSL certificate verify error: certificate chain too long")
 	}
 	if err := leaf.VerifyHostname(name); err != nil {
 		return fmt.Errorf("upstream SSL certificate does not match %q", name)
 	}
 	return nil
+}
+
+// peerSession is the one TLS session nginx keeps per peer, shared by
+// every location that proxies to it, whatever name they send
+// (crypto/tls would file sessions under the SNI name).
+type peerSession struct{ p atomic.Pointer[savedSession] }
+
+// savedSession is a session with the configuration whose handshake
+// established it.
+type savedSession struct {
+	state *tls.ClientSessionState
+	by    *upstreamTLS
+}
+
+// sessionUse is one handshake's access to its peer's session: it
+// remembers the session it offered.
+type sessionUse struct {
+	peer    *peerSession
+	by      *upstreamTLS
+	offered *savedSession
+}
+
+func (s *sessionUse) Get(string) (*tls.ClientSessionState, bool) {
+	s.offered = s.peer.p.Load()
+	if s.offered == nil {
+		return nil, false
+	}
+	return s.offered.state, true
+}
+
+func (s *sessionUse) Put(_ string, cs *tls.ClientSessionState) {
+	if cs == nil {
+		s.peer.p.Store(nil)
+		return
+	}
+	s.peer.p.Store(&savedSession{state: cs, by: s.by})
 }

@@ -354,6 +354,9 @@ func (st *reqState) locationPhases(loc *location) {
 				return
 			}
 		}
+		// A limit_except block's configuration for the methods it
+		// does not list (ngx_http_update_location_config).
+		loc = loc.forMethod(st.method)
 		st.loc = loc
 		switch st.runScript(loc.conf.script, true) {
 		case scriptAnswered:

@@ -600,6 +600,8 @@ type peer struct {
 	// conns counts requests in flight; it is shared with the same address
 	// in later snapshots (SetServers).
 	conns *atomic.Int64
+
+	session peerSession // the TLS session to offer (proxy_tls.go)
 }
 
 // available is nginx's eligibility test: not down, under max_conns, and
@@ -771,7 +773,14 @@ type exchange struct {
 	ctx          context.Context
 	send, read   time.Duration
 	stop         func() bool // the slow way's watcher
+	// rd and wd are the deadlines the slow way armed (zero: none yet).
+	rd, wd time.Time
 }
+
+// timerLazyDelay is nginx's NGX_TIMER_LAZY_DELAY: a timer re-armed for a
+// time less than this away from the armed one keeps the armed one, which
+// spares most re-arming on a connection that keeps reading or writing.
+const timerLazyDelay = 300 * time.Millisecond
 
 // quickWait is how long an exchange runs on its first deadline.
 const quickWait = 100 * time.Millisecond
@@ -824,7 +833,7 @@ func (uc *upstreamConn) Read(p []byte) (int, error) {
 		return uc.conn.Read(p)
 	}
 	if uc.ex.slow {
-		if err := uc.slowDeadline(uc.conn.SetReadDeadline, uc.ex.read); err != nil {
+		if err := uc.slowDeadline(uc.conn.SetReadDeadline, uc.ex.read, &uc.ex.rd); err != nil {
 			return 0, err
 		}
 		return uc.conn.Read(p)
@@ -845,7 +854,7 @@ func (uc *upstreamConn) Write(p []byte) (int, error) {
 		return uc.conn.Write(p)
 	}
 	if uc.ex.slow {
-		if err := uc.slowDeadline(uc.conn.SetWriteDeadline, uc.ex.send); err != nil {
+		if err := uc.slowDeadline(uc.conn.SetWriteDeadline, uc.ex.send, &uc.ex.wd); err != nil {
 			return 0, err
 		}
 		return uc.conn.Write(p)
@@ -871,10 +880,16 @@ func (uc *upstreamConn) quickExpired() error {
 	return nil
 }
 
-// slowDeadline sets a deadline timeout from now, and then reports a
-// client gone meanwhile (the watcher may have run before it).
-func (uc *upstreamConn) slowDeadline(set func(time.Time) error, timeout time.Duration) error {
-	_ = set(time.Now().Add(timeout))
+// slowDeadline sets a deadline timeout from now, unless the one armed
+// (*armed) is still ahead and less than timerLazyDelay from it, as
+// nginx's timers; then it reports a client gone meanwhile (the watcher
+// may have run before it).
+func (uc *upstreamConn) slowDeadline(set func(time.Time) error, timeout time.Duration, armed *time.Time) error {
+	now := time.Now()
+	if t := now.Add(timeout); !armed.After(now) || t.Sub(*armed) >= timerLazyDelay {
+		_ = set(t)
+		*armed = t
+	}
 	if uc.ex.ctx.Err() != nil {
 		return errClientGone
 	}

@@ -12,25 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/corpus"
 )
 
 // corpusDir holds published nginx configurations (see its README).
 const corpusDir = "../../shared/corpus/nginx"
 
-// corpusMain is the stock nginx.conf of the official Docker image, which
-// includes the conf.d files these projects ship.
-const corpusMain = `events {}
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    include /etc/nginx/conf.d/*.conf;
-}
-`
-
-// corpus starts a conf.d file of the corpus as its Docker image would run
+// startCorpus starts a conf.d file of the corpus as its Docker image would run
 // it, with the environment c describes and the stock files extra (path →
 // content) the image ships; it skips when the file is absent.
-func corpus(t *testing.T, name string, c Config, extra ...string) *Nginx {
+func startCorpus(t *testing.T, name string, c Config, extra ...string) *Nginx {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(corpusDir, name))
 	if os.IsNotExist(err) {
@@ -43,7 +34,7 @@ func corpus(t *testing.T, name string, c Config, extra ...string) *Nginx {
 	}
 	c.File = "/etc/nginx/nginx.conf"
 	c.FS = fstest.MapFS{
-		"etc/nginx/nginx.conf":     {Data: []byte(corpusMain)},
+		"etc/nginx/nginx.conf":     {Data: []byte(corpus.Main)},
 		"etc/nginx/mime.types":     {Data: mime},
 		"etc/nginx/conf.d/" + name: {Data: src},
 	}
@@ -67,7 +58,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 func TestCorpusCookiecutterDjango(t *testing.T) {
 	t.Parallel()
 	media := writeFiles(t, map[string]string{"avatars/a.png": "png"})
-	n := corpus(t, "cookiecutter-django.conf", Config{Paths: map[string]string{"/usr/share/nginx/media": media}})
+	n := startCorpus(t, "cookiecutter-django.conf", Config{Paths: map[string]string{"/usr/share/nginx/media": media}})
 	res := n.Get(t, "http://localhost/media/avatars/a.png")
 	assert.Equal(t, http.StatusOK, res.Status, res.Explanation.String())
 	assert.Equal(t, "png", res.Body)
@@ -79,7 +70,7 @@ func TestCorpusCookiecutterDjango(t *testing.T) {
 func TestCorpusAwesomeComposeNodejsRedis(t *testing.T) {
 	t.Parallel()
 	web1, web2 := Serve(t, nil), Serve(t, nil)
-	n := corpus(t, "awesome-compose-nodejs-redis.conf", Config{Backends: map[string]string{"web1:5000": web1.Addr, "web2:5000": web2.Addr}})
+	n := startCorpus(t, "awesome-compose-nodejs-redis.conf", Config{Backends: map[string]string{"web1:5000": web1.Addr, "web2:5000": web2.Addr}})
 	for range 4 {
 		res := n.Get(t, "http://localhost/")
 		require.Equal(t, http.StatusOK, res.Status, res.Explanation.String())
@@ -96,7 +87,7 @@ func TestCorpusAwesomeComposeNodejsRedis(t *testing.T) {
 func TestCorpusAwesomeComposeReact(t *testing.T) {
 	t.Parallel()
 	html := writeFiles(t, map[string]string{"index.html": "<app>", "50x.html": "oops", "static/js/main.js": "js"})
-	n := corpus(t, "awesome-compose-react.conf", Config{Paths: map[string]string{"/usr/share/nginx/html": html}})
+	n := startCorpus(t, "awesome-compose-react.conf", Config{Paths: map[string]string{"/usr/share/nginx/html": html}})
 	for path, body := range map[string]string{"/": "<app>", "/static/js/main.js": "js", "/some/client/route": "<app>"} {
 		res := n.Get(t, path)
 		assert.Equal(t, http.StatusOK, res.Status, "%s\n%s", path, res.Explanation)
@@ -116,7 +107,7 @@ func TestCorpusChatwoot(t *testing.T) {
 	require.NoError(t, err)
 	ssl := writeFiles(t, map[string]string{"dhparam": string(dh)})
 	app := Serve(t, nil)
-	n := corpus(t, "chatwoot.conf", Config{
+	n := startCorpus(t, "chatwoot.conf", Config{
 		Paths: map[string]string{
 			"/etc/letsencrypt/live/chatwoot.domain.com": certs,
 			"/etc/ssl":       ssl,
@@ -155,7 +146,7 @@ func TestCorpusFrappeDocker(t *testing.T) {
 		}
 		w.Write([]byte("desk"))
 	}))
-	n := corpus(t, "frappe-docker.conf", Config{
+	n := startCorpus(t, "frappe-docker.conf", Config{
 		Vars: map[string]string{
 			"BACKEND": "backend:8000", "SOCKETIO": "websocket:9000", "FRAPPE_SITE_NAME_HEADER": "site1.local",
 			"UPSTREAM_REAL_IP_ADDRESS": "127.0.0.1", "UPSTREAM_REAL_IP_HEADER": "X-Forwarded-For",

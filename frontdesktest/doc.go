@@ -36,8 +36,9 @@
 // before and after, each internal redirect with its cause (try_files,
 // error_page, index, X-Accel-Redirect), each upstream try with its
 // outcome and the request the upstream received, the peers' state
-// afterwards, and the access-log line nginx's "combined" format would
-// have written. [Explanation.String] is meant for failing tests.
+// afterwards, and the access-log lines nginx would have written, in the
+// configuration's log_format (the renderer of frontdesk's binary).
+// [Explanation.String] is meant for failing tests.
 //
 // # Time
 //

@@ -56,11 +56,29 @@ type Explanation struct {
 	// block, once the request was done: failures counted towards
 	// max_fails, requests in flight, availability.
 	Peers map[string][]frontdesk.PeerState
-	// AccessLog is the line nginx's "combined" log format would have
-	// written.
-	AccessLog string
+	// AccessLogs are the lines nginx would have written for the request:
+	// one per access_log of the location that served it (after rewrites
+	// and internal redirects), else of its enclosing location, its server
+	// block or the http level ("combined" to nginx's default log when
+	// none has one), in the configuration's order and each in its
+	// log_format, leaving out a log whose if= condition is false; none
+	// for "access_log off". AccessLog is the first line, "" when there is
+	// none. As in frontdesk's binary, access_log inside "if" is not
+	// applied, $bytes_sent is "-", and a chunked body's framing is not
+	// counted in $request_length.
+	AccessLog  string
+	AccessLogs []AccessLine
 
 	mu sync.Mutex // guards Steps and Upstream while the request runs
+}
+
+// AccessLine is the line one access_log would have written for a request.
+type AccessLine struct {
+	// Path is the log's file as the configuration writes it; "" for
+	// nginx's compiled-in default log.
+	Path string
+	// Line is the log_format rendered, without the newline.
+	Line string
 }
 
 // Attempt is one try of the request against an upstream server.
@@ -155,7 +173,19 @@ func (e *Explanation) String() string {
 		}
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "  access log: %s", e.AccessLog)
+	if len(e.AccessLogs) == 0 {
+		b.WriteString("  access log: none")
+	}
+	for i, l := range e.AccessLogs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		path := l.Path
+		if path == "" {
+			path = "(default)"
+		}
+		fmt.Fprintf(&b, "  access log %s: %s", path, l.Line)
+	}
 	return b.String()
 }
 
@@ -224,31 +254,18 @@ func (n *Nginx) observe(i frontdesk.RequestInfo) {
 	}
 	ex.mu.Unlock()
 
-	// log_format combined '$remote_addr - $remote_user [$time_local] '
-	//                     '"$request" $status $body_bytes_sent '
-	//                     '"$http_referer" "$http_user_agent"';
-	request, ok := i.Variable("request")
-	if !ok {
-		request = r.Method + " " + r.RequestURI + " " + r.Proto
+	now := time.Now()
+	for _, l := range n.logs.Logs(i) {
+		if l.Wanted(i) {
+			// The frontdesktest server does not count the bytes on the
+			// wire ($bytes_sent is "-").
+			line := l.Format.Line(i, now, nil)
+			ex.AccessLogs = append(ex.AccessLogs, AccessLine{Path: l.Path, Line: string(line[:len(line)-1])})
+		}
 	}
-	user, ok := i.Variable("remote_user")
-	if !ok {
-		user, _, _ = r.BasicAuth()
+	if len(ex.AccessLogs) > 0 {
+		ex.AccessLog = ex.AccessLogs[0].Line
 	}
-	sent, ok := i.Variable("body_bytes_sent")
-	if !ok {
-		sent = "-"
-	}
-	ex.AccessLog = fmt.Sprintf("%s - %s [%s] \"%s\" %s %s \"%s\" \"%s\"",
-		v("remote_addr"), dash(user), v("time_local"), request, strconv.Itoa(ex.Status), sent,
-		dash(v("http_referer")), dash(v("http_user_agent")))
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 // serverBlock is the server block for a listen address and $server_name

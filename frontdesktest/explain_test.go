@@ -1,6 +1,7 @@
 package frontdesktest
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -270,4 +271,90 @@ http {
 		n.Get(t, "/")
 	}
 	assert.Len(t, flaky.Requests(), 2, "tried again after fail_timeout")
+}
+
+// The explanation's access log lines follow the configuration: the
+// log_format (escape=json here) of each access_log of the server block
+// that served the request, the http level's for a block without any,
+// if= conditions, and "access_log off".
+func TestExplainAccessLogFormat(t *testing.T) {
+	t.Parallel()
+	n := Start(t, Config{Text: `
+events {}
+http {
+    log_format j escape=json '{"addr":"$remote_addr","user":"$remote_user","req":"$request",'
+                             '"status":$status,"sent":$body_bytes_sent,"len":$request_length,'
+                             '"note":"$http_x_note","none":"$http_x_none","host":"$host",'
+                             '"conn":"$connection","n":"$connection_requests"}';
+    log_format short '$status $uri $http_x_note';
+    access_log http.log short;
+    server {
+        listen 80;
+        server_name json.test;
+        access_log json.log j;
+        access_log short.log short if=$arg_short;
+        return 200 "hi\n";
+    }
+    server {
+        listen 80;
+        server_name inherit.test;
+        location /x { return 204; }
+    }
+    server {
+        listen 80;
+        server_name off.test;
+        access_log off;
+        return 200;
+    }
+}`})
+	note := "say \"hi\" \\ \xc3\xa9\t."
+	h := http.Header{"X-Note": {note}, "Authorization": {"Basic dTpw"}} // u:p
+	res := n.Request(t, "POST", "http://json.test/a?b=1", h, strings.NewReader("body"))
+	require.Equal(t, http.StatusOK, res.Status)
+	ex := res.Explanation
+	require.Len(t, ex.AccessLogs, 1, "if=$arg_short is empty: one line")
+	assert.Equal(t, "json.log", ex.AccessLogs[0].Path)
+	assert.Equal(t, ex.AccessLogs[0].Line, ex.AccessLog)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(ex.AccessLog), &got), ex.AccessLog)
+	assert.Equal(t, "127.0.0.1", got["addr"])
+	assert.Equal(t, "u", got["user"])
+	assert.Equal(t, "POST /a?b=1 HTTP/1.1", got["req"])
+	assert.Equal(t, 200.0, got["status"])
+	assert.Equal(t, 3.0, got["sent"])
+	assert.Equal(t, note, got["note"], "escape=json keeps the value, quoted")
+	assert.Equal(t, "", got["none"], "escape=json logs nothing for no value")
+	assert.Equal(t, "json.test", got["host"])
+	assert.Regexp(t, `^[1-9][0-9]*$`, got["conn"])
+	assert.Equal(t, "1", got["n"])
+	// The head as the test's client wrote it, without the header that
+	// ties it to its explanation; "return" discards the body unread,
+	// which nginx does not count.
+	head := "POST /a?b=1 HTTP/1.1\r\nHost: json.test\r\nUser-Agent: Go-http-client/1.1\r\nContent-Length: 4\r\n" +
+		"Authorization: Basic dTpw\r\nX-Note: " + note + "\r\n\r\n"
+	assert.Equal(t, float64(len(head)), got["len"])
+
+	res = n.Request(t, "GET", "http://json.test/?short=1", h, nil)
+	require.Len(t, res.Explanation.AccessLogs, 2)
+	assert.Equal(t, "short.log", res.Explanation.AccessLogs[1].Path)
+	assert.Equal(t, `200 / say \x22hi\x22 \x5C \xC3\xA9\x09.`, res.Explanation.AccessLogs[1].Line, "default escaping")
+
+	res = n.Get(t, "http://inherit.test/x")
+	require.Len(t, res.Explanation.AccessLogs, 1)
+	assert.Equal(t, AccessLine{Path: "http.log", Line: "204 /x -"}, res.Explanation.AccessLogs[0])
+
+	res = n.Get(t, "http://off.test/")
+	assert.Empty(t, res.Explanation.AccessLogs)
+	assert.Empty(t, res.Explanation.AccessLog)
+	assert.Contains(t, res.Explanation.String(), "access log: none")
+}
+
+// Without any access_log, nginx writes "combined" to its default log.
+func TestExplainAccessLogDefault(t *testing.T) {
+	t.Parallel()
+	n := Start(t, Config{Text: `events {} http { server { listen 80; return 200; } }`})
+	res := n.Request(t, "GET", "http://a.test/p?q", http.Header{"Referer": {"http://r/"}, "User-Agent": {"ua"}}, nil)
+	require.Len(t, res.Explanation.AccessLogs, 1)
+	assert.Equal(t, "", res.Explanation.AccessLogs[0].Path)
+	assert.Regexp(t, `^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /p\?q HTTP/1\.1" 200 0 "http://r/" "ua"$`, res.Explanation.AccessLog)
 }

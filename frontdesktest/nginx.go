@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/accesslog"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
@@ -78,6 +79,7 @@ type Config struct {
 // concurrent use.
 type Nginx struct {
 	conf     *nginxconf.Config
+	logs     *accesslog.Config
 	proxy    *frontdesk.Proxy
 	env      *env
 	listens  []*listener
@@ -147,13 +149,26 @@ func Open(conf Config) (*Nginx, error) {
 		}
 	}
 	o.FS = e.fsys(conf.FS)
-	var cfg *nginxconf.Config
+	// The directives themselves too, for the access logs.
+	l := &nginxconf.Loader{FS: o.FS, Prefix: o.Prefix}
+	var ds []*nginxconf.Directive
 	var err error
 	if conf.File != "" {
-		cfg, err = nginxconf.LoadFile(conf.File, o)
+		ds, err = l.Load(conf.File)
 	} else {
-		cfg, err = nginxconf.LoadString(o.Prefix+"nginx.conf", e.subst(conf.Text), o)
+		ds, err = l.LoadString(o.Prefix+"nginx.conf", e.subst(conf.Text))
 	}
+	cfg, err := nginxconf.Build(ds, err, o)
+	if err != nil {
+		return nil, err
+	}
+	var httpBlock *nginxconf.Directive
+	for _, d := range ds {
+		if d.Name == "http" {
+			httpBlock = d
+		}
+	}
+	logs, err := accesslog.Read(httpBlock, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +184,7 @@ func Open(conf Config) (*Nginx, error) {
 	if err := replaceUpstreams(cfg, conf.Upstreams); err != nil {
 		return nil, err
 	}
-	n := &Nginx{conf: cfg, env: e, pending: map[string]chan *Explanation{}}
+	n := &Nginx{conf: cfg, logs: logs, env: e, pending: map[string]chan *Explanation{}}
 	opts := append([]frontdesk.Option(nil), cfg.Options()...)
 	opts = append(opts,
 		frontdesk.Logger(slog.New(slog.DiscardHandler)), // quiet for tests; Explanation reports outcomes
@@ -261,7 +276,9 @@ func (n *Nginx) listen() error {
 			li := &listener{listen: l.Addr, local: localAddr(l.Addr), addr: ln.Addr().String()}
 			li.srv = &http.Server{Handler: n.handler(li), ReadHeaderTimeout: 10 * time.Second, HTTP2: n.conf.HTTP2(l.Addr),
 				// HTTP/2 with prior knowledge on a plain "listen ... http2".
-				Protocols: n.conf.Protocols(l.Addr)}
+				Protocols: n.conf.Protocols(l.Addr),
+				// Connections numbered for $connection in access logs.
+				ConnContext: accesslog.WithConn}
 			n.listens = append(n.listens, li)
 			if tc := n.conf.TLS(l.Addr); tc != nil {
 				// "listen 443 ssl": the configuration's certificates,
@@ -317,7 +334,7 @@ func (n *Nginx) handler(li *listener) http.Handler {
 		ex := &Explanation{Listen: li.listen}
 		ctx := context.WithValue(r.Context(), http.LocalAddrContextKey, li.local)
 		ctx = context.WithValue(ctx, explainKey{}, ex)
-		n.proxy.ServeHTTP(w, r.WithContext(ctx))
+		n.proxy.ServeHTTP(w, accesslog.WithRequest(r.WithContext(ctx)))
 		n.mu.Lock()
 		n.explains = append(n.explains, ex)
 		ch := n.pending[id]

@@ -21,8 +21,8 @@ func gzipBuffers(d *Directive) (frontdesk.Directive, error) {
 }
 
 // limitExceptAccess are the directives frontdesk honours inside
-// limit_except; nginx also allows proxy_pass and a few others there.
-var limitExceptAccess = map[string]bool{"allow": true, "deny": true, "auth_basic": true, "auth_basic_user_file": true}
+// limit_except besides proxy_pass; nginx also allows a few others there.
+var limitExceptAccess = map[string]bool{"allow": true, "deny": true, "auth_basic": true, "auth_basic_user_file": true, "proxy_pass": true}
 
 // structLimitExcept reads a limit_except block as nginx's nested location
 // for the methods not listed.
@@ -47,6 +47,10 @@ func structLimitExcept(b *builder, f *frame, d *Directive) {
 	methods := make([]string, len(d.Args))
 	for i, m := range d.Args {
 		methods[i] = strings.ToUpper(m)
+	}
+	if h := locationHandler(inner.loc); h != nil {
+		f.loc.opts = append(f.loc.opts, frontdesk.LimitExceptHandler(methods, h, access...))
+		return
 	}
 	f.loc.opts = append(f.loc.opts, frontdesk.LimitExcept(methods, access...))
 }

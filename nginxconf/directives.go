@@ -401,12 +401,6 @@ func structProxyPass(b *builder, f *frame, d *Directive) {
 		// With variables, the host is resolved per request.
 		b.implicitUpstreams = append(b.implicitUpstreams, implicitUpstream{d: d, host: host, https: strings.HasPrefix(lower, "https://")})
 	}
-	if strings.HasPrefix(lower, "https://") && strings.Contains(url, "$") {
-		// TLS to upstreams is proxy_tls.go; a URL built from variables
-		// is evaluated per request by code that knows only http://.
-		b.refuse(d, "https upstreams with variables in the URL are not implemented by frontdesk")
-		return
-	}
 	f.loc.handler = &handlerChoice{proxyPass: url, set: true}
 }
 

@@ -108,8 +108,9 @@ func structLocation(b *builder, f *frame, d *Directive) {
 	if inner.check {
 		return
 	}
-	if kind == locPrefix && strings.ContainsAny(name, " \t") {
-		b.refuse(d, "location names with spaces are not implemented by frontdesk")
+	if kind == locPrefix && !strings.HasPrefix(name, "/") && strings.ContainsAny(name, " \t") {
+		// frontdesk.Location would read the first word as a modifier.
+		b.refuse(d, "location names with spaces not starting with \"/\" are not implemented by frontdesk")
 		return
 	}
 	lb := frontdesk.Location(n.pattern, locationHandler(inner.loc), inner.loc.opts...)

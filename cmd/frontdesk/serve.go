@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/accesslog"
 	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
@@ -231,8 +232,8 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g := m.cur.Load()
 		if g.acquire() {
 			defer g.release()
-			if g.access.serverVars {
-				r = withReqInfo(r)
+			if g.access.conf.ServerVariables {
+				r = accesslog.WithRequest(r)
 			}
 			g.proxy.ServeHTTP(w, r)
 			return
@@ -436,9 +437,9 @@ func (m *master) start(addr string, l net.Listener) {
 	srv, l = m.plainHTTP2(addr, srv, l)
 	switch s := srv.(type) {
 	case *http.Server:
-		s.ConnContext = withConnInfo
+		s.ConnContext = accesslog.WithConn
 	case *h1server.Server:
-		s.ConnContext = withConnInfo
+		s.ConnContext = accesslog.WithConn
 		// The limits of the address's default server, in the
 		// configuration current when the connection is accepted.
 		s.Configure = func() h1server.Config {

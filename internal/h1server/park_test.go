@@ -37,6 +37,16 @@ func parkingServer(cfg h1server.Config) (*h1server.Server, chan struct{}) {
 	return srv, parked
 }
 
+// waitParked waits for a connection to park.
+func waitParked(t *testing.T, parked chan struct{}) {
+	t.Helper()
+	select {
+	case <-parked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection parked")
+	}
+}
+
 func dialFor(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
@@ -54,14 +64,14 @@ func TestParkedConnection(t *testing.T) {
 	srv, parked := parkingServer(h1server.Config{KeepaliveTimeout: keepalive})
 	addr := serve(t, srv)
 	c, br := dialFor(t, addr)
-	<-parked // before the first byte
+	waitParked(t, parked) // before the first byte
 	get := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 	_, err := io.WriteString(c, get)
 	require.NoError(t, err)
 	resp, err := rawhttp.ReadResponse(br, "GET")
 	require.NoError(t, err)
 	assert.Equal(t, "ok", string(resp.Body))
-	<-parked
+	waitParked(t, parked)
 	start := time.Now()
 	_, err = io.WriteString(c, get+get)
 	require.NoError(t, err)
@@ -71,7 +81,7 @@ func TestParkedConnection(t *testing.T) {
 		assert.Equal(t, "keep-alive", resp.Get("Connection"))
 		assert.Equal(t, "ok", string(resp.Body))
 	}
-	<-parked
+	waitParked(t, parked)
 	_, err = br.ReadByte()
 	assert.ErrorIs(t, err, io.EOF)
 	assert.GreaterOrEqual(t, time.Since(start), keepalive)
@@ -88,12 +98,12 @@ func TestParkedShutdownAndClose(t *testing.T) {
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(ln) }()
 			c, br := dialFor(t, ln.Addr().String())
-			<-parked
+			waitParked(t, parked)
 			_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 			require.NoError(t, err)
 			_, err = rawhttp.ReadResponse(br, "GET")
 			require.NoError(t, err)
-			<-parked
+			waitParked(t, parked)
 			if name == "Shutdown" {
 				require.NoError(t, srv.Shutdown(context.Background()))
 			} else {

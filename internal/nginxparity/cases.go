@@ -321,10 +321,10 @@ var Cases = []Case{
 	{Name: "http2 on is nginx 1.25.1 syntax", Conf: s("listen 8443;\nhttp2 on;"), Newer: []string{"http2"}},
 	{Name: "http2 on in http, off in a server", Conf: h("http2 on;\nserver {\n listen 8443;\n http2 off;\n}"), Newer: []string{"http2", "http2"}},
 	{Name: "listen ssl without a certificate", Conf: s("listen 8443 ssl;")},
-	{Name: "https upstream with variables", Conf: l("proxy_pass https://127.0.0.1$request_uri;"), Refused: []string{"https upstreams"}},
+	{Name: "https upstream with variables", Conf: l("proxy_pass https://127.0.0.1$request_uri;")},
 	{Name: "proxy_ssl_verify without CAs", Conf: l("proxy_pass https://127.0.0.1;\nproxy_ssl_verify on;")},
 	{Name: "auth_basic", Conf: l("auth_basic \"closed\";\nauth_basic_user_file htpasswd;")},
-	{Name: "location name with a space", Conf: s("location \"/a b\" {}"), Refused: []string{"location names with spaces"}},
+	{Name: "location name with a space", Conf: s("location \"/a b\" {}")},
 	{Name: "regex alias without captures", Conf: s("location ~ ^/img/(.*)$ {\n alias /srv/img/;\n}")},
 	{Name: "sub_filter", Conf: l("sub_filter a b;\nsub_filter_once off;"), Refused: []string{`"sub_filter" directive`, `"sub_filter_once" directive`}},
 }
