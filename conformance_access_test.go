@@ -286,8 +286,22 @@ server {
     location ~ ^/re/ {
         limit_except GET { proxy_pass http://writer; }
     }
+    location /retonly/ {
+        return 200 "ret\n";
+        limit_except GET { deny 127.0.0.2; }
+    }
+    location /tryonly/ {
+        try_files $uri /static/x.html;
+        limit_except GET { deny 127.0.0.2; }
+    }
+    location /rewrite/ {
+        set $v set;
+        rewrite ^ /static/x.html?v=$v last;
+        limit_except GET { proxy_pass http://writer; }
+    }
 }`,
-		Files:    map[string]string{"static/x.html": "static\n", "try/x.html": "try\n", "re/x.html": "re\n", "ret/x.html": "ret file\n"},
+		Files: map[string]string{"static/x.html": "static\n", "try/x.html": "try\n", "re/x.html": "re\n", "ret/x.html": "ret file\n",
+			"retonly/x.html": "retonly file\n", "tryonly/x.html": "tryonly file\n"},
 		Backends: []*conformance.Backend{{}, {}},
 		Requests: []conformance.Request{
 			req("GET", "/static/x.html"),
@@ -318,6 +332,15 @@ server {
 			req("POST", "/try/missing"),
 			req("GET", "/re/x.html"),
 			req("POST", "/re/x.html"),
+			req("GET", "/retonly/x.html"),
+			req("POST", "/retonly/x.html"),
+			req("DELETE", "/retonly/x.html"),
+			req("POST", "/retonly/x.html", "127.0.0.2"),
+			req("GET", "/tryonly/missing"),
+			req("POST", "/tryonly/missing"),
+			req("POST", "/tryonly/x.html"),
+			req("GET", "/rewrite/a"),
+			req("POST", "/rewrite/a?q=1"),
 		},
 	}})
 }

@@ -109,7 +109,7 @@ func TestConformanceTLSUpstreams(t *testing.T) {
 // address or a name nginx's resolver looks up per request; proxy_ssl_*
 // apply with the evaluated $proxy_host, and sessions are reused per peer
 // of a pool but never for a request's own resolved peers.
-func TestConformanceTLSUpstreamVariables(t *testing.T) {
+func TestConformanceProxyTLSVariables(t *testing.T) {
 	p := getPKI(t)
 	b := &conformance.Backend{
 		TLS: &tls.Config{Certificates: []tls.Certificate{p.servers["a.test"]}},

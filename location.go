@@ -597,6 +597,7 @@ const (
 
 var traceKindNames = [...]string{"", "location", "rewrite", "return", "set", "if", "break", "internal redirect", "status"}
 
+// String names the kind as a trace line shows it ("rewrite", "internal redirect").
 func (k TraceKind) String() string {
 	if int(k) < len(traceKindNames) {
 		return traceKindNames[k]
@@ -630,6 +631,7 @@ const (
 var matchStepNames = [...]string{"", "no location matched", "exact match (=)", "longest prefix with ^~, regexes not tried",
 	"first matching regex in configuration order", "longest prefix, no regex matched", "auto-redirect to the prefix with \"/\"", "named location"}
 
+// String says how the step chose the location, for a trace line.
 func (m MatchStep) String() string {
 	if int(m) < len(matchStepNames) {
 		return matchStepNames[m]
@@ -640,6 +642,7 @@ func (m MatchStep) String() string {
 // TraceStep is one decision reported to [Trace]. Fields a kind does not
 // use are zero.
 type TraceStep struct {
+	// Kind is the decision the step reports.
 	Kind TraceKind
 	// Location is the pattern of the location selected (TraceLocation) or
 	// in force when the step ran; "" at server level.
@@ -657,8 +660,14 @@ type TraceStep struct {
 	// after a rewrite or internal redirect.
 	URI, Args       string
 	NewURI, NewArgs string
-	Matched         bool
-	Status          int
+	// Matched is whether an if's condition held (TraceIf) or a
+	// rewrite's regex matched (TraceRewrite).
+	Matched bool
+	// Status is the code returned (TraceReturn), a rewrite's redirect
+	// code (TraceRewrite) or the status generated (TraceStatus).
+	Status int
+	// Variable and Value are what set assigned (TraceSet); Value is
+	// also return's text or URL (TraceReturn).
 	Variable, Value string
 	// Cause is what made an internal redirect: "try_files", "error_page",
 	// "index", "X-Accel-Redirect".

@@ -33,6 +33,10 @@ func TestParseLocationPattern(t *testing.T) {
 		{pattern: "~* \\.JPG$", kind: kindRegex, caseless: true, name: "\\.JPG$"},
 		{pattern: "~*\\.JPG$", kind: kindRegex, caseless: true, name: "\\.JPG$"},
 		{pattern: "@fallback", kind: kindNamed, name: "@fallback"},
+		{pattern: "/a b", kind: kindPrefix, name: "/a b"},
+		{pattern: "= /a b", kind: kindExact, name: "/a b"},
+		{pattern: "~ ^/a b", kind: kindRegex, name: "^/a b"},
+		{pattern: "@n x", kind: kindNamed, name: "@n x"},
 		{pattern: "!! /x", err: "invalid location modifier"},
 		{pattern: "=", err: "empty location name"},
 		{pattern: "", err: "empty location name"},
@@ -76,6 +80,8 @@ func TestNewRejects(t *testing.T) {
 		{"bad error_page code", []Option{ErrorPage("/e", 200)}, []string{`value "200" must be between 300 and 599`}},
 		{"bad return code", []Option{Location("/", Return(1000, ""))}, []string{`invalid return code "1000"`}},
 		{"try_files one arg", []Option{TryFiles("$uri")}, []string{"try_files", "invalid number of arguments"}},
+		{"limit_except handler with URI part", []Option{Location("/a/", ok, LimitExceptHandler([]string{"GET"}, ProxyPass("http://127.0.0.1/b/")))}, []string{`location "/a/"`, `"proxy_pass" cannot have URI part`, `"limit_except" block`}},
+		{"limit_except nil handler", []Option{Location("/a/", ok, LimitExceptHandler([]string{"GET"}, nil))}, []string{"limit_except", "nil handler"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -394,8 +394,8 @@ var errRefusedByLoop = errors.New("request refused by the server loop")
 // Warning is a lint finding about a configuration nginx accepts.
 type Warning struct {
 	Location  string // the location pattern, "" at server level
-	Directive string
-	Message   string
+	Directive string // the nginx directive the finding is about
+	Message   string // what is wrong, and usually why it matters
 }
 
 // String formats the warning with its location and directive.
@@ -410,7 +410,7 @@ func (w Warning) String() string {
 type ConfigError struct {
 	Location  string // the location pattern as written, "" at server level
 	Directive string // the nginx directive, "" when the location itself is wrong
-	Err       error
+	Err       error  // the mistake; [errors.Is] and [errors.As] see through it
 }
 
 // Error formats the mistake with its location and directive.

@@ -486,13 +486,13 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, lea
 				}
 			}
 		}
-		st.endUpstream(h, a, uc, header)
+		st.endUpstream(h, a, lease, header)
 		st.finalize(resp.Status)
 		return false, header
 	}
 	if target, ok := resp.Get("X-Accel-Redirect"); ok && rc.ignore&ignoreXARedirect == 0 {
 		st.copyRedirectHeaders(rc, resp)
-		st.endUpstream(h, a, uc, header)
+		st.endUpstream(h, a, lease, header)
 		st.accelRedirect(target)
 		return false, header
 	}
@@ -531,11 +531,11 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, lea
 
 // endUpstream closes the upstream part before the request goes on
 // elsewhere (error page, internal redirect), as
-// ngx_http_upstream_finalize_request does.
-func (st *reqState) endUpstream(h *proxyHandler, a *upstreamAttempt, uc *upstreamConn, now time.Time) {
+// ngx_http_upstream_finalize_request does: the peer is free again for
+// wherever the request goes next.
+func (st *reqState) endUpstream(h *proxyHandler, a *upstreamAttempt, lease *upstreamLease, now time.Time) {
 	st.endAttempt(h, a, nil, now)
-	uc.end()
-	uc.conn.Close()
+	lease.release(false, now)
 }
 
 // accelControls reads what the X-Accel headers decide, unless ignored:

@@ -95,8 +95,6 @@ func (st *reqState) serveStatic() {
 	st.serveFile()
 }
 
-// rootedPath is a mapped file name split at the directory no request may
-// leave: base is opened as an os.Root, rel is resolved inside it.
 // MapPath makes static files (root, alias, index, try_files, autoindex)
 // open fn(dir) instead of each configured directory dir, which stays the
 // one variables and messages name. Tests use it to serve a
@@ -111,6 +109,8 @@ func MapPath(fn func(dir string) string) Option {
 	})
 }
 
+// rootedPath is a mapped file name split at the directory no request may
+// leave: base is opened as an os.Root, rel is resolved inside it.
 type rootedPath struct {
 	full, base, rel string
 }

@@ -360,13 +360,13 @@ func (u *UpstreamPool) SetServers(servers []Server) error {
 // PeerState is a snapshot of one upstream server address, for tests and
 // metrics.
 type PeerState struct {
-	Addr      string
-	Backup    bool
-	Down      bool
-	Weight    int
-	Fails     int   // failures counted towards max_fails
-	Conns     int64 // requests in flight
-	Available bool  // would be chosen now (not down, failed or full)
+	Addr      string // the resolved address, as $upstream_addr shows it
+	Backup    bool   // marked backup: tried only when no primary is available
+	Down      bool   // marked down
+	Weight    int    // its weight (1 unless configured)
+	Fails     int    // failures counted towards max_fails
+	Conns     int64  // requests in flight
+	Available bool   // would be chosen now (not down, failed or full)
 }
 
 // State reports every peer of the pool.

@@ -20,11 +20,11 @@ import (
 type Received struct {
 	// Line is the request line ("GET /x HTTP/1.0").
 	Line   string
-	Method string
-	URI    string // the request target as sent
-	Host   string
-	Header http.Header
-	Body   []byte
+	Method string      // the request line's method
+	URI    string      // the request target as sent
+	Host   string      // the Host header ("" when none was sent)
+	Header http.Header // the header fields but Host, keys canonical
+	Body   []byte      // the body, de-chunked
 }
 
 // Backend is a test upstream listening on loopback. It records what it

@@ -83,11 +83,11 @@ type AccessLine struct {
 
 // Attempt is one try of the request against an upstream server.
 type Attempt struct {
-	Upstream string // the upstream block, or proxy_pass's host
-	Addr     string // the server, as configured ($upstream_addr)
-	Status   int    // its status; 502/504 for an error/timeout, 499 when the client left
-	Err      string // why the try failed, "" for a complete response
-	Time     time.Duration
+	Upstream string        // the upstream block, or proxy_pass's host
+	Addr     string        // the server, as configured ($upstream_addr)
+	Status   int           // its status; 502/504 for an error/timeout, 499 when the client left
+	Err      string        // why the try failed, "" for a complete response
+	Time     time.Duration // from the start of the try to the end of the response ($upstream_response_time)
 	// Sent is the request as the upstream received it (request line,
 	// headers, body), read from the connection frontdesk opened for the
 	// try; nil when none was opened (refused) or when the try reused a
@@ -95,6 +95,7 @@ type Attempt struct {
 	Sent *Received
 }
 
+// String is the try on one line, for a test's failure message.
 func (a Attempt) String() string {
 	s := fmt.Sprintf("%s %s → %d (%s)", a.Upstream, a.Addr, a.Status, a.Time.Round(time.Microsecond))
 	if a.Err != "" {
@@ -135,6 +136,7 @@ const (
 
 var serverMatchNames = [...]string{"unknown", "exact name", "wildcard name *.", "wildcard name .*", "regex name", "default server"}
 
+// String names the rule, as a test's failure message shows it.
 func (m ServerMatch) String() string {
 	if int(m) < len(serverMatchNames) {
 		return serverMatchNames[m]

@@ -174,9 +174,14 @@ func Open(conf Config) (*Nginx, error) {
 	}
 	if conf.Clock != nil {
 		for _, u := range Pools(cfg) {
-			// Before replaceUpstreams builds the pools' state, which
-			// takes the clock.
 			if err := frontdesk.WithClock(conf.Clock.Now)(u); err != nil {
+				return nil, err
+			}
+			// The loader's check has already built the pool's state,
+			// which took the real clock: rebuild it so the test's
+			// clock is read (replaceUpstreams does the same for the
+			// pools it replaces).
+			if err := u.SetServers(u.Servers()); err != nil {
 				return nil, err
 			}
 		}
@@ -462,10 +467,10 @@ func (n *Nginx) Do(req *http.Request) (*http.Response, *Explanation, error) {
 
 // Result is a response read whole, with its explanation.
 type Result struct {
-	Status      int
-	Header      http.Header
-	Body        string
-	Explanation *Explanation
+	Status      int          // the response's status code
+	Header      http.Header  // the response's header fields
+	Body        string       // the whole body, decoded from any chunking
+	Explanation *Explanation // how frontdesk served the request
 }
 
 // Get requests target (a URL, or a path for the first listen address)

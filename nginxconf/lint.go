@@ -30,14 +30,15 @@ import (
 
 // Warning is a lint finding about a configuration nginx accepts.
 type Warning struct {
-	File      string
-	Line      int
-	Directive string
-	Message   string
+	File      string // the file the directive was written in
+	Line      int    // the directive's line in File
+	Directive string // the directive's name, e.g. "proxy_pass"
+	Message   string // what is wrong, and usually why it matters
 
 	seq int // position in the tree, to order warnings as they were written
 }
 
+// String formats the warning as "file:line: directive: message".
 func (w Warning) String() string {
 	return fmt.Sprintf("%s:%d: %s: %s", w.File, w.Line, w.Directive, w.Message)
 }

@@ -55,6 +55,7 @@ type Options struct {
 
 // Config is a loaded nginx configuration.
 type Config struct {
+	// Servers are the server blocks, in configuration order.
 	Servers []*Server
 	// Ignored lists the directives skipped because Options.Ignore named
 	// them, with their positions.
@@ -71,43 +72,45 @@ type Config struct {
 
 // Position names a directive and where it was written.
 type Position struct {
-	Directive string
-	File      string
-	Line      int
+	Directive string // the directive's name
+	File      string // the file it was written in
+	Line      int    // its line in File
 }
 
+// String formats the position as nginx's messages do: "name" in file:line.
 func (p Position) String() string { return fmt.Sprintf("\"%s\" in %s:%d", p.Directive, p.File, p.Line) }
 
 // Server is one server block: where it listens and the frontdesk options
 // that reproduce it.
 type Server struct {
-	Listen  []Listen
-	Names   []string
-	Options []frontdesk.Option
-	File    string
-	Line    int
+	Listen  []Listen           // its listen directives; 0.0.0.0:80 when it has none, as in nginx
+	Names   []string           // its server_name values, as written
+	Options []frontdesk.Option // pass to [frontdesk.New] to serve the block
+	File    string             // the file the block was written in
+	Line    int                // the line of its "server {"
 }
 
 // Listen is one listen directive.
 type Listen struct {
 	Addr          string // host:port as nginx binds it
-	DefaultServer bool
-	SSL           bool // "ssl": served with [Config.TLS]
-	HTTP2         bool // "http2": h2 offered by ALPN on an ssl listener
+	DefaultServer bool   // "default_server": chosen when no server_name matches
+	SSL           bool   // "ssl": served with [Config.TLS]
+	HTTP2         bool   // "http2": h2 offered by ALPN on an ssl listener
 }
 
 // Error is a configuration nginx or frontdesk refuses, worded like nginx's
 // message and positioned like it. File is empty for the errors nginx
 // reports without a position (an unknown variable, a missing events block).
 type Error struct {
-	File string
-	Line int
-	Msg  string
+	File string // the file nginx names, "" for an error without a position
+	Line int    // the line in File
+	Msg  string // nginx's message without the position
 	// NotImplemented marks what nginx accepts but frontdesk does not
 	// implement; such an Error matches [ErrNotImplemented].
 	NotImplemented bool
 }
 
+// Error formats the message as nginx does: "msg in file:line".
 func (e *Error) Error() string {
 	if e.File == "" {
 		return e.Msg

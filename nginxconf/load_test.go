@@ -99,8 +99,8 @@ func TestLoadFrontdeskErrorsPlaced(t *testing.T) {
 	_, err := LoadString("/x/nginx.conf", l("add_header X $nope;"), Options{})
 	assert.Equal(t, []string{`unknown "nope" variable`}, errorLines(err), "nginx names no position")
 
-	_, err = LoadString("/x/nginx.conf", s("location /img/ {\n proxy_pass https://127.0.0.1$request_uri;\n}"), Options{})
+	_, err = LoadString("/x/nginx.conf", s("location /img/ {\n proxy_pass https://127.0.0.1;\n proxy_ssl_certificate $host.crt;\n proxy_ssl_certificate_key $host.key;\n}"), Options{})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrNotImplemented)
-	assert.Contains(t, err.Error(), " in /x/nginx.conf:5")
+	assert.Contains(t, err.Error(), " in /x/nginx.conf:6")
 }

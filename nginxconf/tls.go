@@ -578,7 +578,7 @@ func (b *builder) serverTLSConfig(s *serverState, v map[string][]*Directive) (*t
 			roots.AppendCertsFromPEM(pem)
 			// nginx sends these names as the acceptable CAs.
 		} else if mode != "optional_no_ca" {
-			return nil, nil, nil, &Error{Msg: fmt.Sprintf(`no ssl_client_certificate for ssl_verify_client`)}
+			return nil, nil, nil, &Error{Msg: "no ssl_client_certificate for ssl_verify_client"}
 		}
 		depth := 1
 		if dd := v["ssl_verify_depth"]; len(dd) > 0 {

@@ -12,6 +12,7 @@ package h1server
 import (
 	"container/heap"
 	"errors"
+	"net"
 	"os"
 	"sync"
 	"syscall"
@@ -200,6 +201,25 @@ func (p *poller) expire() {
 		c.nc.Close()
 		c.srv.forget(c)
 	}
+}
+
+// awaitReadable waits until nc has bytes to read, or its end, or an
+// error, or until its read deadline passes, without reading them.
+func awaitReadable(nc net.Conn) error {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var b [1]byte
+	return rc.Read(func(fd uintptr) bool {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		// Not EAGAIN: bytes, the end, or an error the read will see.
+		return err != syscall.EAGAIN
+	})
 }
 
 // parkHeap orders parked connections by the end of their wait.

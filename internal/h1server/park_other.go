@@ -2,7 +2,10 @@
 
 package h1server
 
-import "errors"
+import (
+	"errors"
+	"net"
+)
 
 // Elsewhere an idle connection keeps its goroutine, waiting in Go's
 // netpoller (park_linux.go parks it).
@@ -15,3 +18,5 @@ func newPoller() (*poller, error) { return nil, errors.ErrUnsupported }
 func (p *poller) park(*conn) bool   { return false }
 func (p *poller) unpark(*conn) bool { return false }
 func (p *poller) close()            {}
+
+func awaitReadable(net.Conn) error { return errors.ErrUnsupported }

@@ -394,7 +394,7 @@ const lazyDelay = 300 * time.Millisecond
 // busy keep-alive connection's next request comes well within busyGrace,
 // while most connections that stay idle do so after one request.
 const (
-	idleGrace = 20 * time.Millisecond
+	idleGrace = 5 * time.Millisecond
 	busyGrace = time.Second
 )
 
@@ -650,7 +650,14 @@ func (c *conn) awaitRequest() int {
 		c.waitDue = now.Add(wait)
 	}
 	resumed := c.br == nil && c.inPoller
-	c.getBuffers()
+	if c.parkable && !resumed && c.requests <= 1 {
+		// Most connections that stay idle do so from the start or
+		// after one request: they wait without buffers, so that
+		// many arriving at once do not leave the pools full.
+		c.putBuffers()
+	} else {
+		c.getBuffers()
+	}
 	c.phase = phaseWait
 	for {
 		if !c.parkable || resumed {
@@ -668,7 +675,7 @@ func (c *conn) awaitRequest() int {
 			}
 			c.setReadDeadline(t, armSoft)
 		}
-		_, err := c.br.Peek(1)
+		err := c.awaitBytes()
 		if err == nil {
 			c.waitDue = time.Time{}
 			return waitReady
@@ -695,6 +702,19 @@ func (c *conn) awaitRequest() int {
 		c.parkable = false
 		c.getBuffers()
 	}
+}
+
+// awaitBytes waits until c's reader has bytes; without buffers it waits
+// on the socket and takes them once it is readable.
+func (c *conn) awaitBytes() error {
+	if c.br == nil {
+		if err := awaitReadable(c.nc); err != nil {
+			return err
+		}
+		c.getBuffers()
+	}
+	_, err := c.br.Peek(1)
+	return err
 }
 
 // serveOne reads one request and answers it; it reports whether the

@@ -316,7 +316,7 @@ var Cases = []Case{
 	{Name: "fastcgi", Conf: s("location ~ \\.php$ {\n fastcgi_pass 127.0.0.1:9000;\n fastcgi_index index.php;\n}"), Refused: []string{`"fastcgi_pass" directive`, `"fastcgi_index" directive`}},
 	{Name: "stub_status", Conf: s("location = /status {\n stub_status;\n}"), Refused: []string{`"stub_status" directive`}},
 	{Name: "limit_except", Conf: l("limit_except GET {\n deny all;\n}")},
-	{Name: "proxy_pass in limit_except", Conf: l("limit_except GET {\n proxy_pass http://127.0.0.1;\n}"), Refused: []string{`"proxy_pass" directive inside "limit_except"`}},
+	{Name: "proxy_pass in limit_except", Conf: l("limit_except GET {\n proxy_pass http://127.0.0.1;\n}")},
 	{Name: "https upstream", Conf: l("proxy_pass https://127.0.0.1;")},
 	{Name: "http2 on is nginx 1.25.1 syntax", Conf: s("listen 8443;\nhttp2 on;"), Newer: []string{"http2"}},
 	{Name: "http2 on in http, off in a server", Conf: h("http2 on;\nserver {\n listen 8443;\n http2 off;\n}"), Newer: []string{"http2", "http2"}},
