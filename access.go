@@ -202,6 +202,9 @@ var limitExceptMethods = []string{
 // is not among methods (GET implies HEAD) get the access directives given
 // here — [Allow], [Deny], [AuthBasic], [AuthBasicUserFile] — on top of
 // the location's, which they inherit as nginx merges the block from it.
+// As in nginx, the location's rewrite directives (return, rewrite, set,
+// if) and try_files do not run for those methods, and a location
+// answering with return serves static files to them.
 func LimitExcept(methods []string, access ...Directive) LocationOption {
 	return limitExcept(methods, nil, access)
 }
@@ -261,15 +264,15 @@ func limitExcept(methods []string, handler http.Handler, access []Directive) Dir
 // nginx does not merge into it, with the block's access rules, and with
 // the block's own content handler, else l's proxy_pass, else static
 // files (a location's return is not its handler there).
-func (c *compiler) bindLimitExcept(l *location, le *limitExceptDef) {
-	ex := &location{name: l.name, pattern: l.pattern, kind: l.kind, re: l.re, parent: l.parent, internal: l.internal, conf: l.conf}
+func (c *compiler) bindLimitExcept(l *location, le *limitExceptDef, resp responseConfSet) {
+	ex := &location{name: l.name, pattern: l.pattern, kind: l.kind, re: l.re, parent: l, internal: l.internal, conf: l.conf}
 	_, ret := l.handler.(*ReturnHandler)
 	switch {
 	case le.handler != nil:
 		ex.handler = c.bindHandler(ex, le.handler)
 		if ph, ok := ex.handler.(*proxyHandler); ok && ph.hasURI && l.kind != kindRegex && l.kind != kindNamed {
 			// (bindProxy reports it for those.)
-			c.errorf(l.pattern, "proxy_pass", "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block")
+			c.errorf(l.pattern, "proxy_pass", "%s", uriPartRefused)
 		}
 	case ret:
 		ex.handler = c.bindStatic(ex)
@@ -283,6 +286,13 @@ func (c *compiler) bindLimitExcept(l *location, le *limitExceptDef) {
 		conf.script, conf.tryFiles = nil, nil
 		conf.access = l.conf.access.other
 		ex.conf = &conf
+		if ph, ok := ex.handler.(*proxyHandler); ok && ph.loc == ex {
+			// The block's proxy_pass has its own proxy_redirect
+			// default when l and the locations around it have none.
+			pc := *conf.proxy
+			pc.resp.redirects = c.redirectRules(ex, resp)
+			conf.proxy, ph.conf = &pc, &pc
+		}
 	})
 }
 

@@ -299,10 +299,16 @@ server {
         rewrite ^ /static/x.html?v=$v last;
         limit_except GET { proxy_pass http://writer; }
     }
+    location /if/ {
+        if ($request_method ~ ^(GET|POST)$) { return 200 "if\n"; }
+        limit_except GET { proxy_pass http://writer; }
+    }
 }`,
 		Files: map[string]string{"static/x.html": "static\n", "try/x.html": "try\n", "re/x.html": "re\n", "ret/x.html": "ret file\n",
 			"retonly/x.html": "retonly file\n", "tryonly/x.html": "tryonly file\n"},
-		Backends: []*conformance.Backend{{}, {}},
+		Backends: []*conformance.Backend{{}, {Reply: byPath(map[string]conformance.Reply{
+			"redir": {Raw: "HTTP/1.0 302 Found\r\nLocation: http://writer/both/next\r\nContent-Length: 0\r\n\r\n"},
+		})}},
 		Requests: []conformance.Request{
 			req("GET", "/static/x.html"),
 			req("HEAD", "/static/x.html"),
@@ -314,6 +320,8 @@ server {
 			req("HEAD", "/both/a"),
 			req("PUT", "/both/a"),
 			req("GET", "/both"),
+			req("POST", "/both/redir"),
+			req("POST", "/static/redir"),
 			req("GET", "/parent/a"),
 			req("POST", "/parent/a"),
 			req("POST", "/parent/a", "127.0.0.2"),
@@ -341,6 +349,8 @@ server {
 			req("POST", "/tryonly/x.html"),
 			req("GET", "/rewrite/a"),
 			req("POST", "/rewrite/a?q=1"),
+			req("GET", "/if/a"),
+			req("POST", "/if/a"),
 		},
 	}})
 }

@@ -3,9 +3,10 @@ package frontdesk_test
 // HTTP/2 (issue 9): "listen … ssl http2" (nginx 1.22's syntax) served by
 // net/http's HTTP/2 server after ALPN, compared with nginx through
 // net/http's HTTP/2 client; "listen … http2" without ssl (h2c, prior
-// knowledge only) through x/net's HTTP/2 client on a plain connection.
+// knowledge only) through net/http's HTTP/2 client on a plain connection.
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/binary"
 	"fmt"
@@ -268,7 +269,10 @@ func TestConformanceH2C(t *testing.T) {
 // with "Host:" (default "localhost").
 func h2cRequest(method, target, body string, header ...string) func(net.Conn) string {
 	return func(c net.Conn) string {
-		cc, err := (&http2.Transport{AllowHTTP: true}).NewClientConn(c)
+		var h2c http.Protocols
+		h2c.SetUnencryptedHTTP2(true)
+		tr := &http.Transport{Protocols: &h2c, DialContext: func(context.Context, string, string) (net.Conn, error) { return c, nil }}
+		cc, err := tr.NewClientConn(context.Background(), "http", "localhost:80")
 		if err != nil {
 			return "client: " + err.Error()
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/frontdesk-go/frontdesk"
 )
 
-// get sends a GET through h and prints the status, a header and the body.
+// show sends a GET through h and prints the status, a header and the body.
 func show(h http.Handler, target string, header string) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))

@@ -422,7 +422,7 @@ func (c *compiler) buildLocation(parent *location, parentConf *confSet, b *Locat
 	l.handler = c.bindHandler(l, b.handler)
 	l.conf.script = c.compileScript(l, script, &merged)
 	if le := merged.access.limitExcept; le != nil {
-		c.bindLimitExcept(l, le)
+		c.bindLimitExcept(l, le, merged.proxy.resp)
 	}
 	if ar, ok := l.handler.(interface{ autoRedirects() bool }); ok && ar.autoRedirects() {
 		l.autoRedirect = kind == kindPrefix || kind == kindNoRegex

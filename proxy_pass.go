@@ -155,7 +155,7 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 	if rest != "" {
 		ph.uriPart, ph.hasURI = rest, true
 		if l.kind == kindRegex || l.kind == kindNamed {
-			c.errorf(l.pattern, "proxy_pass", "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block")
+			c.errorf(l.pattern, "proxy_pass", "%s", uriPartRefused)
 		}
 	}
 	c.later(func() {
@@ -190,6 +190,10 @@ func (c *compiler) bindProxy(l *location, h *ProxyPassHandler) http.Handler {
 	})
 	return ph
 }
+
+// uriPartRefused is nginx's message for a proxy_pass URL with a URI part
+// where the location name cannot be replaced.
+const uriPartRefused = "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block"
 
 // implicitPool is the pool of a literal proxy_pass address, one per
 // address for the whole configuration, as nginx's implicit upstreams.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -22,8 +23,12 @@ func h2cGet(t *testing.T, addr, path string) string {
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.SetDeadline(time.Now().Add(waitTimeout)))
-	cc, err := (&http2.Transport{AllowHTTP: true}).NewClientConn(c)
+	var h2c http.Protocols
+	h2c.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: &h2c, DialContext: func(context.Context, string, string) (net.Conn, error) { return c, nil }}
+	cc, err := tr.NewClientConn(t.Context(), "http", addr)
 	require.NoError(t, err)
+	defer cc.Close()
 	req, err := http.NewRequest("GET", "http://"+addr+path, nil)
 	require.NoError(t, err)
 	resp, err := cc.RoundTrip(req)

@@ -315,12 +315,13 @@ const (
 	stateActive
 )
 
-// conn is one client connection. Between requests it holds no buffers,
-// and once idle for idleGrace no goroutine either: it is parked in the
-// server's poller (nginx's keep-alive state, which frees its buffers).
+// conn is one client connection. Waiting for a request it holds no
+// buffers (a busy one keeps them through its grace, idleGrace), and past
+// its grace no goroutine either: it is parked in the server's poller, as
+// nginx's keep-alive state frees its buffers.
 type conn struct {
 	srv   *Server
-	cfg   *Config // shared by the connections with the same
+	cfg   *Config // shared while the configuration is the same (sharedConfig)
 	nc    net.Conn
 	ctx   context.Context // the connection's base context
 	br    *bufio.Reader   // nil while idle
