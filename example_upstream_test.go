@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/frontdesk-go/frontdesk"
 )
@@ -15,6 +16,13 @@ import (
 func nameServer(name string) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, name)
+	}))
+}
+
+// failing starts a backend that answers every request with code.
+func failing(code int) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, http.StatusText(code), code)
 	}))
 }
 
@@ -121,9 +129,7 @@ func ExampleSetRealIPFrom() {
 // proxy_next_upstream decides which failures a request is retried on:
 // here a 503 from one server sends it on to the next.
 func ExampleProxyNextUpstream() {
-	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-	}))
+	busy := failing(http.StatusServiceUnavailable)
 	defer busy.Close()
 	ok := nameServer("ok")
 	defer ok.Close()
@@ -145,4 +151,61 @@ func ExampleProxyNextUpstream() {
 	fmt.Println(bodyOf(p, "/"), bodyOf(p, "/"))
 	// Output:
 	// ok ok
+}
+
+// Hash sends equal keys to the same server (here by a user argument),
+// so a cache or session behind each server sees the same users.
+func ExampleHash() {
+	a, b, c := nameServer("a"), nameServer("b"), nameServer("c")
+	defer a.Close()
+	defer b.Close()
+	defer c.Close()
+	app := frontdesk.Upstream("app", []frontdesk.Server{
+		{Addr: a.Listener.Addr().String()},
+		{Addr: b.Listener.Addr().String()},
+		{Addr: c.Listener.Addr().String()},
+	}, frontdesk.WithBalancer(frontdesk.Hash("$arg_user")))
+	p := frontdesk.MustNew(frontdesk.Location("/", app), frontdesk.Logger(slog.New(slog.DiscardHandler)))
+	defer p.Close()
+	// The server follows from the key and the servers' order and
+	// weights, as in nginx, not from their addresses.
+	for _, user := range []string{"ann", "bob", "cid", "dee", "ann", "bob"} {
+		fmt.Print(user, ":", bodyOf(p, "/?user="+user), " ")
+	}
+	fmt.Println()
+	// Output:
+	// ann:a bob:c cid:a dee:b ann:a bob:c
+}
+
+// WithClock gives a pool the time its failure accounting reads, so a
+// test moves fail_timeout on instead of waiting for it.
+func ExampleWithClock() {
+	flaky := failing(http.StatusInternalServerError)
+	defer flaky.Close()
+	ok := nameServer("ok")
+	defer ok.Close()
+
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	app := frontdesk.Upstream("app", []frontdesk.Server{
+		{Addr: flaky.Listener.Addr().String(), FailTimeout: 10 * time.Second},
+		{Addr: ok.Listener.Addr().String()},
+	}, frontdesk.WithClock(func() time.Time { return now }))
+	p := frontdesk.MustNew(
+		frontdesk.Location("/", app, frontdesk.ProxyNextUpstream("error", "timeout", "http_500")),
+		frontdesk.Logger(slog.New(slog.DiscardHandler)),
+	)
+	defer p.Close()
+	available := func() bool {
+		st, err := app.State()
+		return err == nil && st[0].Available
+	}
+	fmt.Println(bodyOf(p, "/"), available()) // flaky failed once: max_fails=1 reached
+	now = now.Add(5 * time.Second)
+	fmt.Println(available())
+	now = now.Add(6 * time.Second) // nginx counts whole seconds
+	fmt.Println(available())
+	// Output:
+	// ok false
+	// false
+	// true
 }

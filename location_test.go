@@ -295,3 +295,19 @@ func TestStaticTypes(t *testing.T) {
 		assert.Equalf(t, want, rec.Header().Get("Content-Type"), "target %s", target)
 	}
 }
+
+// A limit_except block's handler serves the methods it does not list
+// (GET brings HEAD), the location's handler the others.
+func TestLimitExceptHandler(t *testing.T) {
+	says := func(s string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Header().Set("X-By", s) })
+	}
+	p, err := New(quiet, Location("/a b/", says("location"), LimitExceptHandler([]string{"GET"}, says("block"))))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Close() })
+	for method, want := range map[string]string{"GET": "location", "HEAD": "location", "POST": "block", "DELETE": "block"} {
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, httptest.NewRequest(method, "/a%20b/x", nil))
+		assert.Equal(t, want, rec.Header().Get("X-By"), method)
+	}
+}

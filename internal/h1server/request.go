@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
 )
@@ -26,6 +27,7 @@ type ctxKey int
 const (
 	fieldsKey ctxKey = iota
 	errorKey
+	countsKey
 )
 
 // ClientFields returns the request's header lines in the client's order
@@ -33,6 +35,34 @@ const (
 func ClientFields(ctx context.Context) ([]Field, bool) {
 	f, ok := ctx.Value(fieldsKey).([]Field)
 	return f, ok
+}
+
+// Counts are a request's bytes on the wire, as nginx's $request_length
+// and $bytes_sent count them; safe to read from any goroutine while the
+// request is served. The loop keeps one per connection, reset for each
+// request.
+type Counts struct {
+	in, out atomic.Int64
+}
+
+// RequestLength is the request line, header lines and empty line as
+// received (not the empty lines before the request line), plus the body
+// bytes read for the handler so far, chunked framing included. A body
+// the loop discards after the handler is not counted, nor bytes of a
+// pipelined next request.
+func (c *Counts) RequestLength() int64 { return c.in.Load() }
+
+// BytesSent is the response's bytes: the status line and header once
+// committed (even if still buffered), the body with its chunked framing,
+// interim responses, and the last chunk the loop writes when the
+// handler returns.
+func (c *Counts) BytesSent() int64 { return c.out.Load() }
+
+// RequestCounts returns the byte counts of the request ctx belongs to,
+// when it came through this loop.
+func RequestCounts(ctx context.Context) (*Counts, bool) {
+	c, ok := ctx.Value(countsKey).(*Counts)
+	return c, ok
 }
 
 // RequestError returns the status (400, 414, 494, 501, 505) the loop
@@ -114,8 +144,11 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 8), Body: http.NoBody, RemoteAddr: c.remote,
 	}
+	// start is where the request line begins, for $request_length.
+	start := c.consumed()
 	// done gives r its one context (WithContext copies the request).
 	done := func(ctx context.Context, e *parseError) (*http.Request, context.CancelFunc, *parseError) {
+		c.counts.in.Store(c.consumed() - start)
 		ctx, cancel := context.WithCancel(ctx)
 		return r.WithContext(ctx), cancel, e
 	}
@@ -144,7 +177,8 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 			break
 		}
 		// nginx does not charge the skipped empty lines to a buffer
-		// in any way that matters here.
+		// in any way that matters here, nor count them.
+		start = c.consumed()
 	}
 	method, target, major, minor, code := parseRequestLine(string(line))
 	if method != "" {
@@ -400,7 +434,11 @@ func (b *body) Read(p []byte) (int, error) {
 		b.sendContinue()
 	}
 	// client_body_timeout is armed by the connection's reader.
+	before := b.c.consumed()
 	n, err := b.r.Read(p)
+	// Counted before bodyRead may start the background read, which
+	// reads the connection's reader.
+	b.c.counts.in.Add(b.c.consumed() - before)
 	if err == io.EOF {
 		b.eof = true
 		b.c.bodyRead()
