@@ -16,6 +16,7 @@ import (
 
 	"github.com/frontdesk-go/frontdesk"
 	"github.com/frontdesk-go/frontdesk/internal/accesslog"
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
@@ -258,11 +259,15 @@ func (ac *accessConf) observe(info frontdesk.RequestInfo) {
 		return
 	}
 	now := time.Now()
+	// The server loop's counts; none (a nil interface, not a typed
+	// nil) for a request served otherwise (HTTP/2).
+	var wire accesslog.Wire
+	if c, ok := h1server.RequestCounts(info.Request().Context()); ok {
+		wire = c
+	}
 	for _, l := range logs {
 		if l.Wanted(info) {
-			// No accesslog.Wire yet: the server loop does not count
-			// the bytes it reads and writes.
-			ac.byPath[l.Path].write(l.Format.Line(info, now, nil))
+			ac.byPath[l.Path].write(l.Format.Line(info, now, wire))
 		}
 	}
 }

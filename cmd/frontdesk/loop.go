@@ -2,11 +2,13 @@ package main
 
 // The server each listener runs: frontdesk's own HTTP/1.x loop
 // (internal/h1server), which answers on the wire as nginx does, unless
-// FRONTDESK_SERVER=net/http asks for Go's net/http server. TLS listeners
-// are served by net/http for now (HTTP/2).
+// FRONTDESK_SERVER=net/http asks for Go's net/http server. On TLS
+// listeners the loop hands connections that negotiate HTTP/2 to
+// net/http's HTTP/2 server (tlsServer, tls.go).
 
 import (
 	"context"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdesk-go/frontdesk/internal/accesslog"
 	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
@@ -31,27 +34,54 @@ type httpServer interface {
 	Close() error
 }
 
-// newServer returns the server for one listener. TLS listeners stay on
-// net/http, which also speaks HTTP/2 there.
-func (m *master) newServer(tlsOn bool) httpServer {
-	logger := slog.NewLogLogger(&slogHandler{log: m.elog.Load}, slog.LevelInfo)
-	if tlsOn || os.Getenv(serverEnv) == "net/http" {
-		return &http.Server{
-			Handler: m,
-			// net/http's own complaints (TLS handshakes on a plain
-			// port, Accept errors) go to the error log as nginx's
-			// [info]/[alert].
-			ErrorLog: logger,
+// newServer returns the server for the listener of addr, TLS when tlsOn.
+func (m *master) newServer(addr string, tlsOn bool) httpServer {
+	if os.Getenv(serverEnv) == "net/http" {
+		hs := m.netHTTPServer()
+		if tlsOn {
+			// The http2_* limits of the address (max concurrent
+			// streams …), as the library's HTTP/2 listeners take
+			// them.
+			hs.HTTP2 = m.cur.Load().conf.HTTP2(addr)
 		}
+		return hs
 	}
-	return &h1server.Server{
-		Handler:  m,
-		ErrorLog: logger,
-		// Every connection takes the limits of the configuration
-		// current when it was accepted, so a reload applies them
-		// without rebinding.
-		Configure: func() h1server.Config { return m.cur.Load().loop },
+	loop := &h1server.Server{
+		Handler:     m,
+		ErrorLog:    m.serverLog(),
+		ConnContext: accesslog.WithConn,
+		// Every connection takes the limits of the address's default
+		// server in the configuration current when it was accepted,
+		// so a reload applies them without rebinding.
+		Configure: func() h1server.Config {
+			g := m.cur.Load()
+			if c, ok := g.loops[addr]; ok {
+				return c
+			}
+			return g.loop
+		},
 	}
+	if !tlsOn {
+		return loop
+	}
+	h2 := m.netHTTPServer()
+	h2.HTTP2 = m.cur.Load().conf.HTTP2(addr)
+	return newTLSServer(loop, h2)
+}
+
+// netHTTPServer is a net/http server of the master's handler.
+func (m *master) netHTTPServer() *http.Server {
+	return &http.Server{
+		Handler:     m,
+		ErrorLog:    m.serverLog(),
+		ConnContext: accesslog.WithConn,
+	}
+}
+
+// serverLog takes the servers' own complaints (TLS handshakes on a plain
+// port, Accept errors) to the error log as nginx's [info].
+func (m *master) serverLog() *log.Logger {
+	return slog.NewLogLogger(&slogHandler{log: m.elog.Load}, slog.LevelInfo)
 }
 
 // loopConfig reads the directives the server loop applies from one

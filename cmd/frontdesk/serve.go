@@ -427,29 +427,9 @@ func serve(p *paths, c *cmdline, stderr io.Writer) int {
 // start serves one listener.
 func (m *master) start(addr string, l net.Listener) {
 	tl := m.tlsListener(addr, l)
-	srv := m.newServer(tl != l)
-	if hs, ok := srv.(*http.Server); ok && tl != l {
-		// The http2_* limits of the address (max concurrent streams
-		// …), as the library's HTTP/2 listeners take them.
-		hs.HTTP2 = m.cur.Load().conf.HTTP2(addr)
-	}
+	srv := m.newServer(addr, tl != l)
 	l = tl
 	srv, l = m.plainHTTP2(addr, srv, l)
-	switch s := srv.(type) {
-	case *http.Server:
-		s.ConnContext = accesslog.WithConn
-	case *h1server.Server:
-		s.ConnContext = accesslog.WithConn
-		// The limits of the address's default server, in the
-		// configuration current when the connection is accepted.
-		s.Configure = func() h1server.Config {
-			g := m.cur.Load()
-			if c, ok := g.loops[addr]; ok {
-				return c
-			}
-			return g.loop
-		}
-	}
 	m.servers[addr] = srv
 	m.served.Add(1)
 	go func() {

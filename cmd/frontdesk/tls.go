@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
+	"sync"
+
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 )
 
 // tlsListener serves l with TLS when the configuration listens on addr
@@ -45,7 +49,88 @@ func (m *master) plainHTTP2(addr string, srv httpServer, l net.Listener) (httpSe
 	if p == nil {
 		return srv, l
 	}
-	hs := m.newServer(true).(*http.Server)
+	hs := m.netHTTPServer()
 	hs.Protocols, hs.HTTP2 = p, conf.HTTP2(addr)
 	return hs, conf.Listener(addr, l)
 }
+
+// tlsServer serves a TLS listener: the loop does the handshakes and
+// answers HTTP/1.x as nginx; a connection that negotiates h2 by ALPN goes
+// to net/http's HTTP/2 server (with the address's http2_* settings),
+// which serves it as the net/http TLS path did, graceful shutdown
+// included.
+type tlsServer struct {
+	loop *h1server.Server
+	h2   *http.Server
+	h2ln *handoff
+}
+
+func newTLSServer(loop *h1server.Server, h2 *http.Server) *tlsServer {
+	s := &tlsServer{loop: loop, h2: h2, h2ln: &handoff{conns: make(chan net.Conn), done: make(chan struct{})}}
+	loop.TLSNextProto = map[string]func(*tls.Conn){"h2": s.h2ln.hand}
+	return s
+}
+
+// Serve serves l until both servers stop.
+func (s *tlsServer) Serve(l net.Listener) error {
+	s.h2ln.addr = l.Addr()
+	h2done := make(chan struct{})
+	go func() {
+		defer close(h2done)
+		// It ends when the hand-off closes: below, or by Shutdown.
+		_ = s.h2.Serve(s.h2ln)
+	}()
+	err := s.loop.Serve(l)
+	s.h2ln.Close()
+	<-h2done
+	return err
+}
+
+// Shutdown shuts both servers down gracefully, together.
+func (s *tlsServer) Shutdown(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var h2err error
+	wg.Go(func() { h2err = s.h2.Shutdown(ctx) })
+	err := s.loop.Shutdown(ctx)
+	wg.Wait()
+	return errors.Join(err, h2err)
+}
+
+// Close closes both servers' listeners and connections.
+func (s *tlsServer) Close() error {
+	return errors.Join(s.loop.Close(), s.h2.Close())
+}
+
+// handoff is the listener of tlsServer's HTTP/2 server: the connections
+// the loop hands over after their handshake.
+type handoff struct {
+	addr  net.Addr
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+// hand gives c to the HTTP/2 server, or closes it once that has stopped.
+func (h *handoff) hand(c *tls.Conn) {
+	select {
+	case h.conns <- c:
+	case <-h.done:
+		c.Close()
+	}
+}
+
+func (h *handoff) Accept() (net.Conn, error) {
+	select {
+	case c := <-h.conns:
+		return c, nil
+	case <-h.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (h *handoff) Close() error {
+	h.once.Do(func() { close(h.done) })
+	return nil
+}
+
+func (h *handoff) Addr() net.Addr { return h.addr }

@@ -100,10 +100,11 @@ http {
 }
 
 // wire is a server loop's count.
-type wire struct{ in, out int64 }
+type wire struct{ in, out, body int64 }
 
 func (w wire) RequestLength() int64 { return w.in }
 func (w wire) BytesSent() int64     { return w.out }
+func (w wire) BodyBytesSent() int64 { return w.body }
 
 // TestLine renders lines through a served request: the server block's
 // logs by $server_name and $server_port, the server's variables, and the
@@ -111,7 +112,7 @@ func (w wire) BytesSent() int64     { return w.out }
 func TestLine(t *testing.T) {
 	cfg, c, err := load(t, `events {}
 http {
-    log_format v '$server_name $status $request_length $bytes_sent $connection_requests "$http_x"';
+    log_format v '$server_name $status $request_length $bytes_sent $body_bytes_sent $connection_requests "$http_x"';
     log_format t '$time_iso8601|$msec|$request_time';
     server { listen 80; server_name a; access_log a.log v; access_log t.log t; return 204; }
     server { listen 8080; server_name a; access_log b.log v; return 200 ok; }
@@ -126,7 +127,7 @@ http {
 		for _, l := range c.Logs(i) {
 			lines = append(lines, string(l.Format.Line(i, now, nil)))
 		}
-		lines = append(lines, string(c.Logs(i)[0].Format.Line(i, now, wire{100, 200})))
+		lines = append(lines, string(c.Logs(i)[0].Format.Line(i, now, wire{100, 200, 50})))
 	}))
 	p, err := frontdesk.New(opts...)
 	require.NoError(t, err)
@@ -146,10 +147,10 @@ http {
 	// POST /x HTTP/1.1, Host: a, X: q", an unread body.
 	head := len("POST /x HTTP/1.1\r\nHost: a\r\nX: q\"\r\n\r\n")
 	require.Len(t, lines, 5)
-	assert.Equal(t, "a 204 "+strconv.Itoa(head)+` - 1 "q\x22"`+"\n", lines[0])
+	assert.Equal(t, "a 204 "+strconv.Itoa(head)+` - 0 1 "q\x22"`+"\n", lines[0])
 	assert.Regexp(t, `^2026-11-25T04:05:06\+01:00\|`+strconv.FormatInt(now.Unix(), 10)+`\.789\|\d+\.\d{3}\n$`, lines[1])
-	assert.Equal(t, "a 204 100 200 1 \"q\\x22\"\n", lines[2], "the loop's counts")
-	assert.Equal(t, "a 200 "+strconv.Itoa(len("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))+` - 1 "-"`+"\n", lines[3])
+	assert.Equal(t, "a 204 100 200 50 1 \"q\\x22\"\n", lines[2], "the loop's counts")
+	assert.Equal(t, "a 200 "+strconv.Itoa(len("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))+` - 2 1 "-"`+"\n", lines[3])
 	assert.Equal(t, "b.log", logs[1][0].Path)
 }
 

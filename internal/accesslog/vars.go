@@ -40,6 +40,12 @@ type Wire interface {
 	// (nginx 1.22.1: 150 for a 3-byte "return 200" body, 142 for the
 	// same to HEAD).
 	BytesSent() int64
+	// BodyBytesSent is nginx's $body_bytes_sent on the wire: BytesSent
+	// without the final response's status line and header, so with a
+	// chunked body's framing (nginx 1.22.1: 14 for a 4-byte body in one
+	// chunk), which the library, counting what the handler wrote, cannot
+	// know.
+	BodyBytesSent() int64
 }
 
 // connSerial numbers the accepted connections, as ngx_connection_counter.
@@ -116,6 +122,11 @@ func serverVariable(r *http.Request, name string, now time.Time, wire Wire) (v s
 		if wire != nil {
 			return strconv.FormatInt(wire.RequestLength(), 10), true
 		}
+	case "body_bytes_sent":
+		if wire != nil {
+			return strconv.FormatInt(wire.BodyBytesSent(), 10), true
+		}
+		return "", false
 	}
 	if !serverVariables[name] {
 		return "", false

@@ -42,7 +42,7 @@ func ClientFields(ctx context.Context) ([]Field, bool) {
 // request is served. The loop keeps one per connection, reset for each
 // request.
 type Counts struct {
-	in, out atomic.Int64
+	in, out, head atomic.Int64
 }
 
 // RequestLength is the request line, header lines and empty line as
@@ -57,6 +57,10 @@ func (c *Counts) RequestLength() int64 { return c.in.Load() }
 // interim responses, and the last chunk the loop writes when the
 // handler returns.
 func (c *Counts) BytesSent() int64 { return c.out.Load() }
+
+// BodyBytesSent is BytesSent without the final response's status line
+// and header (nginx's $body_bytes_sent: chunked framing included).
+func (c *Counts) BodyBytesSent() int64 { return c.out.Load() - c.head.Load() }
 
 // RequestCounts returns the byte counts of the request ctx belongs to,
 // when it came through this loop.
@@ -143,6 +147,7 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 		Method: "GET", RequestURI: "/",
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 8), Body: http.NoBody, RemoteAddr: c.remote,
+		TLS: c.tls,
 	}
 	// start is where the request line begins, for $request_length.
 	start := c.consumed()

@@ -86,6 +86,7 @@ type response struct {
 	length      int64 // declared Content-Length, -1 none
 	written     int64
 	closeAfter  bool
+	ended       bool // the last chunk is written
 	// line replaces the status line for status lineCode (SetStatusLine).
 	lineCode int
 	line     string
@@ -137,6 +138,7 @@ func (w *response) WriteHeader(code int) {
 		writeFields(b, h, nil)
 		b.WriteString("\r\n")
 		_ = b.Flush()
+		w.account()
 		return
 	}
 	w.wroteHeader = true
@@ -180,6 +182,7 @@ func (w *response) WriteHeader(code int) {
 		h["Date"] = httpDate()
 	}
 	b := w.c.bw
+	headStart := w.c.sent()
 	if w.lineCode == code && w.line != "" {
 		b.WriteString("HTTP/1.1 " + w.line)
 	} else {
@@ -215,7 +218,23 @@ func (w *response) WriteHeader(code int) {
 	}
 	writeFields(b, h, first)
 	b.WriteString("\r\n")
+	w.c.counts.head.Store(w.c.sent() - headStart)
+	w.account()
 }
+
+// account updates the request's BytesSent: what went into the
+// connection's writer since the request began, and the last chunk still
+// to come, which nginx has counted when it logs.
+func (w *response) account() {
+	c := w.c
+	n := c.sent() - c.outStart
+	if w.chunked && !w.ended {
+		n += int64(len(lastChunk))
+	}
+	c.counts.out.Store(n)
+}
+
+const lastChunk = "0\r\n\r\n"
 
 // writeFields writes h but the names in skip, in sorted order: the
 // handler's header map has no order of its own.
@@ -297,6 +316,7 @@ func (w *response) endWrite(n int, err error) (int, error) {
 	if w.chunked && err == nil {
 		_, err = w.c.bw.WriteString("\r\n")
 	}
+	w.account()
 	return n, err
 }
 
@@ -305,8 +325,10 @@ func (w *response) finish() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	if w.chunked {
-		w.c.bw.WriteString("0\r\n\r\n")
+	if w.chunked && !w.ended {
+		w.c.bw.WriteString(lastChunk)
+		w.ended = true
+		w.account()
 	}
 	if w.length >= 0 && w.written < w.length && !w.headOnly {
 		// The client waits for bytes that will never come: only the
@@ -435,6 +457,8 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 	if !handled {
 		return io.Copy(writerOnly{w}, src)
 	}
+	w.c.outTotal += sent
+	w.account()
 	w.written += sent
 	done(sent)
 	return sent, err

@@ -21,11 +21,20 @@
 // timers are, files sent with sendfile (response.ReadFrom). Between
 // requests a connection holds no buffers, and once idle no goroutine
 // either: on Linux it waits in one epoll set per server (park_linux.go).
+//
+// A listener that yields *tls.Conn (tls.NewListener) is served over TLS:
+// the handshake runs on the connection's goroutine within
+// client_header_timeout, as nginx's, requests carry the connection's
+// state in http.Request.TLS, and a connection that negotiated another
+// protocol by ALPN (HTTP/2) goes to [Server.TLSNextProto]. TLS connections
+// are never parked: tls.Conn may hold decrypted bytes the poller cannot
+// see.
 package h1server
 
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -98,6 +107,11 @@ type Server struct {
 	// of the Config field: a reloaded configuration applies to the next
 	// connection without rebinding the listener.
 	Configure func() Config
+	// TLSNextProto takes over a TLS connection that negotiated one of
+	// its keys by ALPN ("h2"), as net/http's Server.TLSNextProto: the
+	// connection is no longer the server's. Other connections are
+	// served as HTTP/1.x.
+	TLSNextProto map[string]func(*tls.Conn)
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
@@ -330,7 +344,14 @@ type conn struct {
 
 	requests int
 	hijacked bool
-	remote   string // the client's address, once asked for
+	remote   string               // the client's address, once asked for
+	tls      *tls.ConnectionState // a TLS connection's, once its handshake is done
+
+	// The bytes read from and written to nc (used as br and bw are),
+	// where this request's output began, and its Counts.
+	inTotal, outTotal int64
+	outStart          int64
+	counts            Counts
 
 	// What the reader is for, so that socket reads arm the deadline of
 	// their phase (connReader), and the deadlines armed on nc.
@@ -457,8 +478,16 @@ func (r *connReader) Read(p []byte) (int, error) {
 			c.setReadDeadline(t, armBody)
 		}
 	}
-	return c.nc.Read(p)
+	n, err := c.nc.Read(p)
+	c.inTotal += int64(n)
+	return n, err
 }
+
+// consumed is how much of what nc gave the reader was taken from it.
+func (c *conn) consumed() int64 { return c.inTotal - int64(c.br.Buffered()) }
+
+// sent is how much went into the writer, flushed or not.
+func (c *conn) sent() int64 { return c.outTotal + int64(c.bw.Buffered()) }
 
 // deadlineWriter is the connection as its bufio.Writer writes it.
 type deadlineWriter struct {
@@ -467,7 +496,9 @@ type deadlineWriter struct {
 
 func (w deadlineWriter) Write(p []byte) (int, error) {
 	w.c.armWrite()
-	return w.c.nc.Write(p)
+	n, err := w.c.nc.Write(p)
+	w.c.outTotal += int64(n)
+	return n, err
 }
 
 var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
@@ -602,10 +633,23 @@ func (c *conn) run() {
 	}()
 	if c.ctx == nil {
 		ctx := context.WithValue(context.Background(), http.LocalAddrContextKey, c.nc.LocalAddr())
+		ctx = context.WithValue(ctx, countsKey, &c.counts)
 		if c.srv.ConnContext != nil {
 			ctx = c.srv.ConnContext(ctx, c.nc)
 		}
 		c.ctx = ctx
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok && c.tls == nil {
+		if !c.handshake(tc) {
+			return
+		}
+		if next := c.srv.TLSNextProto[c.tls.NegotiatedProtocol]; next != nil {
+			// Not the loop's any more: the deferred close must not
+			// touch it.
+			c.hijacked = true
+			next(tc)
+			return
+		}
 	}
 	for {
 		switch c.awaitRequest() {
@@ -627,6 +671,22 @@ func (c *conn) run() {
 			return
 		}
 	}
+}
+
+// handshake runs the TLS handshake of a new connection within
+// client_header_timeout (nginx arms it for the handshake too); false when
+// it failed and c must close.
+func (c *conn) handshake(tc *tls.Conn) bool {
+	_ = tc.SetDeadline(time.Now().Add(c.cfg.ClientHeaderTimeout))
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		// nginx logs failed handshakes at [info].
+		c.srv.logf("h1server: TLS handshake error from %v: %v", c.nc.RemoteAddr(), err)
+		return false
+	}
+	_ = tc.SetDeadline(time.Time{})
+	cs := tc.ConnectionState()
+	c.tls = &cs
+	return true
 }
 
 const (
@@ -722,6 +782,9 @@ func (c *conn) awaitBytes() error {
 // connection stays open for another.
 func (c *conn) serveOne(ctx context.Context) bool {
 	c.requests++
+	c.outStart = c.sent()
+	c.counts.out.Store(0)
+	c.counts.head.Store(0)
 	req, cancel, perr := c.readRequest(ctx)
 	if perr != nil && perr.code == 0 {
 		// Closed, timed out or reset before a request was complete:
@@ -792,6 +855,13 @@ func (c *conn) lingeringClose(w *response, force bool) {
 	}
 	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		_ = tc.CloseWrite()
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		// close_notify went first; then the TCP half-close, as
+		// nginx's SSL shutdown before its lingering close.
+		if cw, ok := tc.NetConn().(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
 	}
 	c.phase = phaseNone
 	end := time.Now().Add(c.cfg.LingeringTime)
