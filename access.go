@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"os"
@@ -360,7 +361,7 @@ func (st *reqState) checkAddress(ac *accessConf) accessResult {
 		if r.all || r.unix || r.prefix.Contains(a) {
 			if r.deny {
 				if !ac.satisfyAny {
-					st.srv.proxy.logger.Error("access forbidden by rule")
+					st.logRequest(slog.LevelError, "access forbidden by rule", "")
 				}
 				return accessForbidden
 			}
@@ -386,7 +387,9 @@ func (st *reqState) checkBasicAuth(ac *accessConf) accessResult {
 	name := ac.userFile.string(st)
 	data, err := os.ReadFile(name)
 	if err != nil {
-		st.srv.proxy.logger.Error("open() failed", "file", name, "error", err)
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, `open() "`+name+`" failed `+sysError(err), "")
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return accessForbidden
 		}
@@ -394,11 +397,15 @@ func (st *reqState) checkBasicAuth(ac *accessConf) accessResult {
 	}
 	entry, found := htpasswdEntry(data, user)
 	if !found {
-		st.srv.proxy.logger.Error("user was not found", "user", user, "file", name)
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, `user "`+user+`" was not found in "`+name+`"`, "")
+		}
 		return st.askForCredentials(realm)
 	}
 	if !htpasswd.Match(pass, entry) {
-		st.srv.proxy.logger.Error("password mismatch", "user", user)
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, `user "`+user+`": password mismatch`, "")
+		}
 		return st.askForCredentials(realm)
 	}
 	return accessOK

@@ -60,6 +60,8 @@ type Proxy struct {
 	closers  []func() error
 	closed   sync.Once
 	observe  func(RequestInfo)
+	// onLocation is OnLocation's callback, nil when none.
+	onLocation func(http.ResponseWriter, RequestInfo)
 	// onAttempt is OnUpstreamAttempt's callback, nil when none.
 	onAttempt func(UpstreamAttempt)
 	// trace is Trace's callback, nil when none: every hook tests it first.
@@ -106,6 +108,7 @@ type serverBuilder struct {
 	listens      []listenSpec
 	signature    string
 	observe      func(RequestInfo)
+	onLocation   func(http.ResponseWriter, RequestInfo)
 	onAttempt    func(UpstreamAttempt)
 	trace        func(*http.Request, TraceStep)
 	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -175,6 +178,27 @@ func Observe(fn func(RequestInfo)) Option {
 			s.observe = func(i RequestInfo) { prev(i); fn(i) }
 		} else {
 			s.observe = fn
+		}
+		return nil
+	})
+}
+
+// OnLocation registers fn to be called when a request's server block has
+// been chosen (info.Location() "") and each time a location is selected
+// for it (internal redirects included), before its content handler
+// runs: nginx's update of the location configuration, for a server to
+// apply settings of its own per location (cmd/frontdesk: keepalive_*,
+// send_timeout). w is the ResponseWriter the Proxy was given. The
+// RequestInfo is valid only during the call.
+func OnLocation(fn func(w http.ResponseWriter, info RequestInfo)) Option {
+	return serverOption(func(s *serverBuilder) error {
+		if fn == nil {
+			return errors.New("OnLocation: nil function")
+		}
+		if prev := s.onLocation; prev != nil {
+			s.onLocation = func(w http.ResponseWriter, i RequestInfo) { prev(w, i); fn(w, i) }
+		} else {
+			s.onLocation = fn
 		}
 		return nil
 	})
@@ -266,7 +290,7 @@ func New(opts ...Option) (*Proxy, error) {
 	if err := errors.Join(append(errs, c.errs...)...); err != nil {
 		return nil, err
 	}
-	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe, onAttempt: sb.onAttempt, trace: sb.trace, dial: sb.dial, mapPath: sb.mapPath, files: &staticFiles{}}
+	p := &Proxy{srv: servers[0], vhosts: vt, logger: sb.logger, warnings: c.warnings, observe: sb.observe, onLocation: sb.onLocation, onAttempt: sb.onAttempt, trace: sb.trace, dial: sb.dial, mapPath: sb.mapPath, files: &staticFiles{}}
 	p.closers = append(p.closers, p.files.close)
 	if p.logger == nil {
 		p.logger = slog.Default()

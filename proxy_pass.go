@@ -543,7 +543,9 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 		p, t := cursor.next(ps.at(now))
 		if p == nil {
 			// nginx: "no live upstreams"; $upstream_addr shows the group.
-			st.srv.proxy.logger.Error("no live upstreams", "location", st.loc.pattern, "upstream", ps.name)
+			if st.logging(slog.LevelError) {
+				st.logRequest(slog.LevelError, "no live upstreams while "+phaseConnect, upstreamURL(h.tls, ps.name, head))
+			}
 			a := st.newAttempt(ps.name, now)
 			a.status = http.StatusBadGateway
 			st.recordAttempt(h, a, errors.New("no live upstreams"), now)
@@ -561,7 +563,7 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 		// failure, and neither does a try cut short because the client
 		// left: nginx frees the peer as successful then.
 		clientGone := st.r.Context().Err() != nil
-		ps.free(t, p, !clientGone && res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.at(now))
+		disabled := ps.free(t, p, !clientGone && res.failure != failNone && res.status != http.StatusForbidden && res.status != http.StatusNotFound, ps.at(now))
 		cursor.tries--
 		if res.failure == failNone {
 			return
@@ -572,12 +574,16 @@ func (st *reqState) serveProxy(h *proxyHandler) {
 			st.w.status, st.w.wroteHeader = 499, true
 			return
 		}
-		st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelWarn, "upstream attempt failed",
-			slog.String("location", st.loc.pattern), slog.String("upstream", p.name), slog.Any("err", res.err))
+		// nginx logs each failed try (ngx_http_upstream_next), but not
+		// a status that passes to the next server.
+		if res.failure != failStatus && st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, upstreamEvent(res.failure, res.phase, res.err), upstreamURL(h.tls, p.name, head))
+		}
+		if disabled && st.logging(slog.LevelWarn) {
+			st.logRequest(slog.LevelWarn, "upstream server temporarily disabled while "+res.phase, upstreamURL(h.tls, p.name, head))
+		}
 		if cursor.tries == 0 || !nu.allows(res) || timedOut(nu, start, ps.at(now)) ||
 			(res.sent && !idempotent(st.method) && !nu.nonIdempotent) || !ub.replayable() {
-			st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, "upstream request failed",
-				slog.String("location", st.loc.pattern), slog.String("upstream", ps.name), slog.Any("err", res.err))
 			st.finalize(res.finalStatus())
 			return
 		}
@@ -637,6 +643,7 @@ type attemptResult struct {
 	status  int  // the upstream status that made a status condition fail
 	sent    bool // the request reached the upstream
 	err     error
+	phase   string    // what the try was doing when it failed, for the log
 	end     time.Time // when the try ended, by the request's clock
 }
 
@@ -695,9 +702,9 @@ const (
 func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte, body upstreamBody, start time.Time, retryStatus bool) attemptResult {
 	pc := h.conf
 	p.conns.Add(1)
-	lease := upstreamLease{h: h, ps: ps, p: p}
+	lease := upstreamLease{h: h, ps: ps, p: p, head: head}
 	defer lease.release(false, time.Time{})
-	t := tryState{st: st, h: h, attempt: st.newAttempt(p.name, start)}
+	t := tryState{st: st, h: h, attempt: st.newAttempt(p.name, start), phase: phaseConnect}
 	ctx := st.r.Context()
 	uc, reused := ps.idle.get(p, ps.at(start))
 	if !reused {
@@ -709,6 +716,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 			return t.fail(failError, http.StatusBadGateway, false, err)
 		}
 		if h.tls {
+			t.phase = "SSL handshaking to upstream"
 			if conn, err = st.upstreamHandshake(ctx, h, p, conn); err != nil {
 				// nginx counts a failed handshake as an "error".
 				return t.fail(failError, http.StatusBadGateway, false, err)
@@ -725,6 +733,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 	uc.begin(ctx, start, pc.sendTimeout, pc.readTimeout, h.tls)
 	lease.uc = uc
 
+	t.phase = phaseSend
 	err := body.send(uc, head)
 	if ce := asClientBodyError(err); ce != nil {
 		// The client's body failed while it was streamed: nginx ends
@@ -739,6 +748,7 @@ func (st *reqState) tryPeer(h *proxyHandler, ps *poolState, p *peer, head []byte
 		}
 		return t.ioFailure(err)
 	}
+	t.phase = phaseHeader
 	br := uc.br
 	resp := &st.keep.upstream
 	err = h1.ReadResponseInto(br, pc.resp.bufferSize, resp)
@@ -784,6 +794,7 @@ type upstreamLease struct {
 	ps        *poolState
 	p         *peer
 	uc        *upstreamConn // nil until connected
+	head      []byte        // the request head sent, for the log's context
 	cacheable bool          // the response head allows keeping the connection
 	released  bool
 }
@@ -817,13 +828,14 @@ type tryState struct {
 	st      *reqState
 	h       *proxyHandler
 	attempt upstreamAttempt
+	phase   string
 }
 
 func (t *tryState) fail(f failure, status int, sent bool, err error) attemptResult {
 	now := time.Now()
 	t.attempt.status = status
 	t.st.recordAttempt(t.h, t.attempt, err, now)
-	return attemptResult{failure: f, status: status, sent: sent, err: err, end: now}
+	return attemptResult{failure: f, status: status, sent: sent, err: err, phase: t.phase, end: now}
 }
 
 func (t *tryState) ioFailure(err error) attemptResult {

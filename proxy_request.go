@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -253,6 +254,9 @@ func (st *reqState) bodyTooLarge() bool {
 	// nginx discards the body to send the 413; an error page served
 	// afterwards sees none.
 	st.bodyDiscarded = true
+	if st.logging(slog.LevelError) {
+		st.logRequest(slog.LevelError, "client intended to send too large body: "+strconv.FormatInt(st.r.ContentLength, 10)+" bytes", "")
+	}
 	return true
 }
 
@@ -350,6 +354,16 @@ func asClientBodyError(err error) *clientBodyError {
 }
 func (e *clientBodyError) Unwrap() error { return e.err }
 
+// bodyReadError ends a request whose body could not be read from the
+// client: 408, nginx's close without a response, when client_body_timeout
+// passed; else 400.
+func bodyReadError(err error) *clientBodyError {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &clientBodyError{status: http.StatusRequestTimeout, err: err}
+	}
+	return &clientBodyError{status: http.StatusBadRequest, err: err}
+}
+
 var errBodyTooLarge = errors.New("client intended to send too large chunked body")
 
 // readRequestBody reads the client body for a proxy_pass as
@@ -429,7 +443,7 @@ func (b *requestBody) buffer(src io.Reader, n int64, rc *reqConf) error {
 		if n <= rc.clientBodyBufferSize {
 			b.mem = slices.Grow(b.mem[:0], int(n))[:n]
 			if _, err := io.ReadFull(src, b.mem); err != nil {
-				return &clientBodyError{status: http.StatusBadRequest, err: err}
+				return bodyReadError(err)
 			}
 			b.size = n
 			return nil
@@ -452,7 +466,7 @@ func (b *requestBody) buffer(src io.Reader, n int64, rc *reqConf) error {
 			return nil
 		}
 		if err != nil {
-			return &clientBodyError{status: http.StatusBadRequest, err: err}
+			return bodyReadError(err)
 		}
 	}
 	return b.spill(src, -1, rc)
@@ -497,7 +511,7 @@ func (b *requestBody) spill(src io.Reader, n int64, rc *reqConf) error {
 		if werr := (*os.PathError)(nil); errors.As(err, &werr) {
 			return err
 		}
-		return &clientBodyError{status: http.StatusBadRequest, err: err}
+		return bodyReadError(err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -614,7 +628,7 @@ func (b *requestBody) sendStream(conn net.Conn, deadline func()) error {
 			return nil
 		}
 		if err != nil {
-			return &clientBodyError{status: http.StatusBadRequest, err: err}
+			return bodyReadError(err)
 		}
 	}
 }

@@ -868,15 +868,12 @@ func (st *reqState) sendBody(b respBody, buffering bool, clientRate int64) error
 		if err == io.EOF {
 			return nil
 		}
-		msg, send := "upstream read failed", true
+		send := true
 		switch {
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			msg = "upstream prematurely closed connection while reading upstream"
 		case errors.Is(err, h1.ErrInvalidChunk):
 			// Nothing more: not even a head still waiting to go out.
-			msg, send = "upstream sent invalid chunked response", false
+			send = false
 		case isTimeout(err):
-			msg = "upstream timed out while reading upstream"
 			if !b.chunked {
 				held = 0
 			}
@@ -887,8 +884,13 @@ func (st *reqState) sendBody(b respBody, buffering bool, clientRate int64) error
 			}
 			st.w.Flush()
 		}
-		st.srv.proxy.logger.LogAttrs(context.Background(), slog.LevelError, msg,
-			slog.String("location", st.loc.pattern), slog.String("upstream", st.attempts[len(st.attempts)-1].addr), slog.Any("err", err))
+		if st.logging(slog.LevelError) {
+			msg := "upstream sent invalid chunked response while " + phaseBody
+			if !errors.Is(err, h1.ErrInvalidChunk) {
+				msg = upstreamEvent(failError, phaseBody, err)
+			}
+			st.logRequest(slog.LevelError, msg, upstreamURL(b.lease.h.tls, b.lease.p.name, b.lease.head))
+		}
 		return err
 	}
 }

@@ -270,11 +270,11 @@ func TestUpstreamAttemptReports(t *testing.T) {
 	assert.GreaterOrEqual(t, second.HeaderTime, second.ConnectTime)
 	assert.GreaterOrEqual(t, second.ResponseTime, second.HeaderTime)
 
-	attrs, ok := logs.find("upstream attempt failed")
-	require.True(t, ok, "a failed attempt is logged at Warn")
-	assert.Equal(t, "/", attrs["location"])
-	assert.Equal(t, dead, attrs["upstream"])
-	assert.Contains(t, attrs["err"], "refused")
+	// nginx's message and context for the failed try.
+	attrs, ok := logs.find("connect() failed (111: Connection refused) while connecting to upstream")
+	require.True(t, ok, "a failed attempt is logged")
+	assert.Equal(t, map[string]string{LogClient: "127.0.0.1", LogServer: "", LogRequest: "GET /x HTTP/1.1",
+		LogUpstream: "http://" + dead + "/x", LogHost: addr}, attrs)
 }
 
 func TestUpstreamTimeoutIs504(t *testing.T) {

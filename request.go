@@ -316,10 +316,19 @@ func hostWithoutPort(h string) string {
 func (st *reqState) process() {
 	// nginx's server rewrite phase runs again after every internal redirect.
 	st.loc = nil
+	st.locationSelected()
 	if st.runScript(st.srv.script, false) == scriptAnswered {
 		return
 	}
 	st.locationPhases(nil)
+}
+
+// locationSelected tells OnLocation's callback of st's server block or
+// location.
+func (st *reqState) locationSelected() {
+	if f := st.srv.proxy.onLocation; f != nil {
+		f(st.w.ResponseWriter, RequestInfo{st: st})
+	}
 }
 
 // locationPhases runs nginx's phases from location selection on: find the
@@ -358,6 +367,7 @@ func (st *reqState) locationPhases(loc *location) {
 		// does not list (ngx_http_update_location_config).
 		loc = loc.forMethod(st.method)
 		st.loc = loc
+		st.locationSelected()
 		switch st.runScript(loc.conf.script, true) {
 		case scriptAnswered:
 			return

@@ -13,6 +13,7 @@ package frontdesk
 import (
 	"errors"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -300,7 +301,14 @@ func (st *reqState) logOpenError(path string, err error, status int) {
 	if status == http.StatusNotFound && !st.conf().logNotFound {
 		return
 	}
-	st.srv.proxy.logger.Error("open() failed", "path", path, "err", err, "uri", st.uri)
+	// nginx: [error] for a missing or forbidden file, [crit] otherwise.
+	level := slog.LevelError
+	if status == http.StatusInternalServerError {
+		level = slog.LevelError + 4
+	}
+	if st.logging(level) {
+		st.logRequest(level, `open() "`+path+`" failed `+sysError(err), "")
+	}
 }
 
 // serveFile is ngx_http_static_handler for a URI not ending in "/".
@@ -440,7 +448,9 @@ func (st *reqState) serveDirectory() {
 		return
 	}
 	dir.close()
-	st.srv.proxy.logger.Error("directory index is forbidden", "path", full)
+	if st.logging(slog.LevelError) {
+		st.logRequest(slog.LevelError, `directory index of "`+full+`" is forbidden`, "")
+	}
 	st.finalize(http.StatusForbidden)
 }
 

@@ -626,11 +626,12 @@ func (p *peer) selected(now time.Time) {
 	}
 }
 
-// free records an attempt's outcome, as ngx_http_upstream_free_round_robin_peer.
-func (ps *poolState) free(t *tier, p *peer, failed bool, now time.Time) {
+// free records an attempt's outcome, as ngx_http_upstream_free_round_robin_peer;
+// disabled reports a failure that reached max_fails, which nginx logs.
+func (ps *poolState) free(t *tier, p *peer, failed bool, now time.Time) (disabled bool) {
 	if ps.single {
 		// A lone server is never marked failed.
-		return
+		return false
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -643,11 +644,12 @@ func (ps *poolState) free(t *tier, p *peer, failed bool, now time.Time) {
 		if p.effectiveWeight < 0 {
 			p.effectiveWeight = 0
 		}
-		return
+		return p.maxFails > 0 && p.fails >= p.maxFails
 	}
 	if p.accessed < p.checked {
 		p.fails = 0
 	}
+	return false
 }
 
 // attemptCursor walks a pool for one request: each peer at most once,

@@ -192,6 +192,7 @@ type procConf struct {
 	warnings        []string // directives frontdesk accepts but does not apply yet
 	loop            h1server.Config
 	loops           map[string]h1server.Config // by listen address (loopserver.go)
+	limits          *locationLimits            // per location, nil: none set (loopserver.go)
 }
 
 // logTarget is one error_log: "stderr" or a file, and a level.
@@ -238,6 +239,7 @@ func readProcConf(p *paths, ds []*nginxconf.Directive, cfg *nginxconf.Config) (*
 	pc.access, pc.warnings = ac, warns
 	pc.loop = loopConfig(httpBlock)
 	pc.loops = loopConfigs(httpBlock, cfg, pc.loop)
+	pc.limits = readLocationLimits(httpBlock, pc.loop, ac.conf)
 	return pc, nil
 }
 

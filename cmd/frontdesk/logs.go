@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
 
@@ -46,6 +46,7 @@ type logFile struct {
 	path string
 	mu   sync.Mutex
 	f    *os.File
+	buf  *logBuffer // access_log's buffer=; nil: a write per line
 }
 
 func openLogFile(path string) (*logFile, error) {
@@ -62,13 +63,24 @@ func openLogFile(path string) (*logFile, error) {
 func (l *logFile) write(b []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.buf != nil {
+		l.buf.add(l.f, b, l.expired)
+		return
+	}
 	// nginx writes each line with one write(2) and ignores failures
 	// (a full disk must not stop serving).
 	_, _ = l.f.Write(b)
 }
 
+// expired is the buffer's flush timer firing.
+func (l *logFile) expired(armed uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.expired(l.f, armed)
+}
+
 // reopen opens the path again; on failure the old file stays in use, as
-// in ngx_reopen_files.
+// in ngx_reopen_files. What is buffered goes to the old file first.
 func (l *logFile) reopen() error {
 	if l.path == "stderr" {
 		return nil
@@ -78,13 +90,22 @@ func (l *logFile) reopen() error {
 		return fmt.Errorf("open() \"%s\" failed %s", l.path, errnoText(err))
 	}
 	l.mu.Lock()
+	if l.buf != nil {
+		l.buf.write(l.f)
+	}
 	old := l.f
 	l.f = f
 	l.mu.Unlock()
 	return old.Close()
 }
 
+// close writes what is buffered and closes the file.
 func (l *logFile) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buf != nil {
+		l.buf.write(l.f)
+	}
 	if l.path != "stderr" {
 		l.f.Close()
 	}
@@ -124,8 +145,31 @@ var pid = os.Getpid()
 // log writes "2006/01/02 15:04:05 [level] pid#tid: message": the thread
 // id is the pid, as for nginx's single-threaded processes.
 func (e *errorLog) log(level int, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	line := fmt.Appendf(nil, "%s [%s] %d#%d: %s\n", time.Now().Format("2006/01/02 15:04:05"), levelNames[level], pid, pid, msg)
+	e.write(level, time.Now(), fmt.Appendf(nil, format, args...))
+}
+
+// maxLevel is the most verbose level an error_log takes.
+func (e *errorLog) maxLevel() int {
+	m := 0
+	for _, t := range e.targets {
+		m = max(m, t.level)
+	}
+	return m
+}
+
+// write writes msg as a line of level logged at t.
+func (e *errorLog) write(level int, t time.Time, msg []byte) {
+	line := make([]byte, 0, len(msg)+64)
+	line = t.AppendFormat(line, "2006/01/02 15:04:05")
+	line = append(line, " ["...)
+	line = append(line, levelNames[level]...)
+	line = append(line, "] "...)
+	line = strconv.AppendInt(line, int64(pid), 10)
+	line = append(line, '#')
+	line = strconv.AppendInt(line, int64(pid), 10)
+	line = append(line, ": "...)
+	line = append(line, msg...)
+	line = append(line, '\n')
 	toStderr := false
 	for _, t := range e.targets {
 		if level <= t.level {
@@ -152,34 +196,65 @@ func (e *errorLog) close() {
 	}
 }
 
-// slogHandler sends the library's log records to the error log: Warn is
-// nginx's [warn], Error its [error], lower levels [info].
+// slogHandler sends the library's log records to the error log as nginx
+// writes them: the level mapped to nginx's (Error+4 [crit], Error
+// [error], Warn [warn], Info [info], lower [debug]), "*N " with the
+// number of the request's connection when the record's context has one,
+// the message, then the attributes; a request's context (client, server,
+// request, upstream, host, referrer) is written as nginx writes it, with
+// the request, upstream, host and referrer quoted.
 type slogHandler struct {
 	log   func() *errorLog
 	attrs []slog.Attr
 }
 
-func (h *slogHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-func (h *slogHandler) Handle(_ context.Context, r slog.Record) error {
-	level := levelInfo
+func nginxLevel(l slog.Level) int {
 	switch {
-	case r.Level >= slog.LevelError:
-		level = levelError
-	case r.Level >= slog.LevelWarn:
-		level = levelWarn
+	case l >= slog.LevelError+4:
+		return levelCrit
+	case l >= slog.LevelError:
+		return levelError
+	case l >= slog.LevelWarn:
+		return levelWarn
+	case l >= slog.LevelInfo:
+		return levelInfo
 	}
-	var b strings.Builder
-	b.WriteString(r.Message)
+	return levelDebug
+}
+
+// Enabled reports whether any error_log takes the level: the library
+// builds no message for a record nobody writes.
+func (h *slogHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return nginxLevel(l) <= h.log().maxLevel()
+}
+
+func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
+	b := make([]byte, 0, 256)
+	if n, ok := accesslog.Connection(ctx); ok {
+		b = append(b, '*')
+		b = strconv.AppendUint(b, n, 10)
+		b = append(b, ' ')
+	}
+	b = append(b, r.Message...)
 	add := func(a slog.Attr) bool {
-		fmt.Fprintf(&b, ", %s: %v", a.Key, a.Value)
+		b = append(b, ", "...)
+		b = append(b, a.Key...)
+		b = append(b, ": "...)
+		switch a.Key {
+		case frontdesk.LogRequest, frontdesk.LogUpstream, frontdesk.LogHost, frontdesk.LogReferrer:
+			b = append(b, '"')
+			b = append(b, a.Value.String()...)
+			b = append(b, '"')
+		default:
+			b = append(b, a.Value.String()...)
+		}
 		return true
 	}
 	for _, a := range h.attrs {
 		add(a)
 	}
 	r.Attrs(add)
-	h.log().log(level, "%s", b.String())
+	h.log().write(nginxLevel(r.Level), r.Time, b)
 	return nil
 }
 
@@ -230,11 +305,26 @@ func (ac *accessConf) open() error {
 				ac.close()
 				return err
 			}
+			if b := bufferOf(ac.conf.All(), l.Path); b.Buffer > 0 {
+				f.buf = newLogBuffer(b.Buffer, b.Flush, b.Gzip)
+			}
 			ac.files[path] = f
 		}
 		ac.byPath[l.Path] = f
 	}
 	return nil
+}
+
+// bufferOf is the buffered access_log naming path, whose buffer the file
+// takes (internal/accesslog refused conflicting ones); a zero Log when
+// none is buffered.
+func bufferOf(logs []accesslog.Log, path string) accesslog.Log {
+	for _, l := range logs {
+		if l.Path == path && l.Buffer > 0 {
+			return l
+		}
+	}
+	return accesslog.Log{}
 }
 
 func (ac *accessConf) reopen(elog *errorLog) {

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"net"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/nginxtest"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestServerLoopLimitsMatchNginx: a server block's keepalive_requests
@@ -52,22 +46,10 @@ func TestServerLoopLimitsMatchNginx(t *testing.T) {
 		{"server large_client_header_buffers", 0, long},
 		{"http large_client_header_buffers", 1, long},
 	}
-	date := regexp.MustCompile(`(?m)^Date: .*\r$`)
-	exchange := func(port int, raw string) string {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		require.NoError(t, err)
-		defer c.Close()
-		require.NoError(t, c.SetDeadline(time.Now().Add(waitTimeout)))
-		_, err = io.WriteString(c, raw)
-		require.NoError(t, err)
-		b, err := io.ReadAll(c)
-		require.NoError(t, err, "the server closes the connection")
-		return date.ReplaceAllString(string(b), "Date: DATE\r")
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := exchange(ng.Ports[tt.port], tt.raw)
-			assert.Equal(t, want, exchange(fd.Ports[tt.port], tt.raw))
+			want := rawExchange(t, ng.Ports[tt.port], tt.raw)
+			assert.Equal(t, want, rawExchange(t, fd.Ports[tt.port], tt.raw))
 		})
 	}
 }

@@ -266,6 +266,9 @@ func (m *master) newGeneration(ld *loaded) (*generation, error) {
 	opts := append(slices.Clip(ld.cfg.Options()),
 		frontdesk.Logger(slog.New(&slogHandler{log: m.elog.Load})),
 		frontdesk.Observe(ld.proc.access.observe))
+	if ld.proc.limits != nil {
+		opts = append(opts, frontdesk.OnLocation(ld.proc.limits.apply))
+	}
 	proxy, err := frontdesk.New(opts...)
 	if err != nil {
 		elog.close()

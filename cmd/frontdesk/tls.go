@@ -66,8 +66,11 @@ type tlsServer struct {
 }
 
 func newTLSServer(loop *h1server.Server, h2 *http.Server) *tlsServer {
-	s := &tlsServer{loop: loop, h2: h2, h2ln: &handoff{conns: make(chan net.Conn), done: make(chan struct{})}}
-	loop.TLSNextProto = map[string]func(*tls.Conn){"h2": s.h2ln.hand}
+	s := &tlsServer{loop: loop, h2: h2, h2ln: &handoff{conns: make(chan net.Conn), done: make(chan struct{}), ctxs: map[net.Conn]context.Context{}}}
+	loop.TLSNextProto = map[string]func(context.Context, *tls.Conn){"h2": s.h2ln.hand}
+	// The connection keeps the loop's context values ($connection's
+	// number among them).
+	h2.ConnContext = s.h2ln.connContext
 	return s
 }
 
@@ -108,15 +111,52 @@ type handoff struct {
 	conns chan net.Conn
 	done  chan struct{}
 	once  sync.Once
+
+	mu   sync.Mutex
+	ctxs map[net.Conn]context.Context // the loop's, until the server takes them
 }
 
-// hand gives c to the HTTP/2 server, or closes it once that has stopped.
-func (h *handoff) hand(c *tls.Conn) {
+// hand gives c, with the loop's context, to the HTTP/2 server, or closes
+// it once that has stopped.
+func (h *handoff) hand(ctx context.Context, c *tls.Conn) {
+	h.mu.Lock()
+	h.ctxs[c] = ctx
+	h.mu.Unlock()
 	select {
 	case h.conns <- c:
+		return
 	case <-h.done:
-		c.Close()
 	}
+	h.mu.Lock()
+	delete(h.ctxs, c)
+	h.mu.Unlock()
+	c.Close()
+}
+
+// connContext is the HTTP/2 server's ConnContext: its context with the
+// values of the loop's for c.
+func (h *handoff) connContext(ctx context.Context, c net.Conn) context.Context {
+	h.mu.Lock()
+	loop := h.ctxs[c]
+	delete(h.ctxs, c)
+	h.mu.Unlock()
+	if loop == nil {
+		return ctx
+	}
+	return loopValues{ctx, loop}
+}
+
+// loopValues is a context with the values of loop first.
+type loopValues struct {
+	context.Context
+	loop context.Context
+}
+
+func (v loopValues) Value(key any) any {
+	if x := v.loop.Value(key); x != nil {
+		return x
+	}
+	return v.Context.Value(key)
 }
 
 func (h *handoff) Accept() (net.Conn, error) {

@@ -5,11 +5,15 @@ package accesslog
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/fileserve"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
@@ -23,6 +27,13 @@ type Log struct {
 	// Cond is if='s variable, which must be non-empty and not "0" for
 	// the line to be written; "" when the log is unconditional.
 	Cond string
+	// Buffer is buffer='s size in bytes (64k with gzip alone), 0 when
+	// lines are written one by one; Flush is flush='s time, 0 for none;
+	// Gzip is gzip='s compression level, 0 for none. They belong to the
+	// file: every access_log naming the path shares its buffer.
+	Buffer int
+	Flush  time.Duration
+	Gzip   int
 }
 
 // Wanted reports whether the log takes a line for the request (its if=).
@@ -146,13 +157,47 @@ func Read(httpBlock *nginxconf.Directive, cfg *nginxconf.Config) (*Config, error
 			}
 			for _, a := range d.Args[min(2, len(d.Args)):] {
 				switch k, v, _ := strings.Cut(a, "="); k {
-				case "buffer", "flush":
-					// Lines are written as they come; buffering changes
-					// only when they reach the file.
+				case "buffer":
+					n, err := fileserve.ParseSize(v)
+					if err != nil || n <= 0 || n > math.MaxInt32 {
+						return nil, set, fmt.Errorf("invalid buffer size \"%s\" in %s:%d", v, d.File, d.Line)
+					}
+					l.Buffer = int(n)
+				case "flush":
+					t, err := fileserve.ParseTime(v)
+					if err != nil || t <= 0 {
+						return nil, set, fmt.Errorf("invalid flush time \"%s\" in %s:%d", v, d.File, d.Line)
+					}
+					l.Flush = t
+				case "gzip":
+					l.Gzip = 1 // nginx's default level
+					if a != "gzip" {
+						n, err := strconv.Atoi(v)
+						if err != nil || n < 1 || n > 9 {
+							return nil, set, fmt.Errorf("invalid compression level \"%s\" in %s:%d", v, d.File, d.Line)
+						}
+						l.Gzip = n
+					}
 				case "if":
 					l.Cond = strings.TrimPrefix(strings.Trim(v, "{}"), "$")
 				default:
 					return nil, set, fmt.Errorf("\"access_log\" parameter \"%s\" is not implemented by frontdesk in %s:%d", a, d.File, d.Line)
+				}
+			}
+			if l.Flush > 0 && l.Buffer == 0 && l.Gzip == 0 {
+				return nil, set, fmt.Errorf("no buffer is defined for access_log \"%s\" in %s:%d", l.Path, d.File, d.Line)
+			}
+			if l.Gzip != 0 && l.Buffer == 0 {
+				l.Buffer = 64 << 10
+			}
+			if l.Buffer > 0 && strings.Contains(l.Path, "$") {
+				return nil, set, fmt.Errorf("buffered logs cannot have variables in name in %s:%d", d.File, d.Line)
+			}
+			// The buffer is the file's: a second buffered access_log to
+			// the same path must ask for the same one.
+			for _, o := range c.all {
+				if o.Path == l.Path && o.Buffer > 0 && l.Buffer > 0 && (o.Buffer != l.Buffer || o.Flush != l.Flush || o.Gzip != l.Gzip) {
+					return nil, set, fmt.Errorf("access_log \"%s\" already defined with conflicting parameters in %s:%d", l.Path, d.File, d.Line)
 				}
 			}
 			logs = append(logs, l)
@@ -209,7 +254,7 @@ func Read(httpBlock *nginxconf.Directive, cfg *nginxconf.Config) (*Config, error
 			if !set {
 				logs = outer
 			}
-			if p := pattern(d.Args); !hasKey(s.Locations, p) {
+			if p := Pattern(d.Args); !hasKey(s.Locations, p) {
 				s.Locations[p] = slices.Clip(logs)
 			}
 			if err := locations(s, d.Block, logs); err != nil {
@@ -235,9 +280,9 @@ func Read(httpBlock *nginxconf.Directive, cfg *nginxconf.Config) (*Config, error
 	return c, nil
 }
 
-// pattern is a location's pattern as frontdesk declares it: the
+// Pattern is a location's pattern as frontdesk declares it: the
 // modifier and the name with one space between ("=/a" is "= /a").
-func pattern(args []string) string {
+func Pattern(args []string) string {
 	if len(args) == 2 {
 		return args[0] + " " + args[1]
 	}

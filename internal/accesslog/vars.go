@@ -74,6 +74,16 @@ func WithConn(ctx context.Context, _ net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, &conn{serial: connSerial.Add(1)})
 }
 
+// Connection is the number WithConn gave the connection of a request's
+// context (nginx's "*N" in its error log lines); ok false when none did.
+func Connection(ctx context.Context) (n uint64, ok bool) {
+	c, ok := ctx.Value(connKey{}).(*conn)
+	if !ok {
+		return 0, false
+	}
+	return c.serial, true
+}
+
 // WithRequest counts r on its connection (numbered by WithConn), notes
 // when it began and counts the body bytes the handler reads, for
 // $connection, $connection_requests, $request_time and $request_length.

@@ -73,6 +73,16 @@ func (r *Response) Get(name string) (string, bool) {
 // (nginx: "upstream sent invalid header"); the proxy answers 502.
 var ErrInvalidHeader = errors.New("upstream sent invalid header")
 
+// InvalidHeaderError is ErrInvalidHeader for one header line, which
+// nginx quotes in its log.
+type InvalidHeaderError struct{ Line string }
+
+func (e *InvalidHeaderError) Error() string {
+	return fmt.Sprintf("%v: %q", ErrInvalidHeader, e.Line)
+}
+
+func (e *InvalidHeaderError) Unwrap() error { return ErrInvalidHeader }
+
 // ErrHeaderTooBig is a response head larger than the buffer nginx reads it
 // into (proxy_buffer_size): "upstream sent too big header", 502.
 var ErrHeaderTooBig = errors.New("upstream sent too big header while reading response header from upstream")
@@ -144,7 +154,7 @@ func ReadResponseInto(br *bufio.Reader, maxHead int, resp *Response) error {
 		}
 		name, value, ok := parseField(l)
 		if !ok {
-			return fmt.Errorf("%w: %q", ErrInvalidHeader, l)
+			return &InvalidHeaderError{Line: string(l)}
 		}
 		resp.offs = append(resp.offs, int32(len(resp.raw)))
 		resp.raw = append(resp.raw, name...)

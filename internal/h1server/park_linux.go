@@ -206,20 +206,29 @@ func (p *poller) expire() {
 // awaitReadable waits until nc has bytes to read, or its end, or an
 // error, or until its read deadline passes, without reading them.
 func awaitReadable(nc net.Conn) error {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return errors.ErrUnsupported
+	_, _, err := peek(nc)
+	return err
+}
+
+// peek is awaitReadable that also returns the first byte waiting, when
+// there is one (ok).
+func peek(nc net.Conn) (b byte, ok bool, err error) {
+	sc, isSC := nc.(syscall.Conn)
+	if !isSC {
+		return 0, false, errors.ErrUnsupported
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return err
+		return 0, false, err
 	}
-	var b [1]byte
-	return rc.Read(func(fd uintptr) bool {
-		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	var buf [1]byte
+	err = rc.Read(func(fd uintptr) bool {
+		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		ok = n == 1 && rerr == nil
 		// Not EAGAIN: bytes, the end, or an error the read will see.
-		return err != syscall.EAGAIN
+		return rerr != syscall.EAGAIN
 	})
+	return buf[0], ok, err
 }
 
 // parkHeap orders parked connections by the end of their wait.

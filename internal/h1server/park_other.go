@@ -20,3 +20,5 @@ func (p *poller) unpark(*conn) bool { return false }
 func (p *poller) close()            {}
 
 func awaitReadable(net.Conn) error { return errors.ErrUnsupported }
+
+func peek(net.Conn) (byte, bool, error) { return 0, false, errors.ErrUnsupported }

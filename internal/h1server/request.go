@@ -69,7 +69,7 @@ func RequestCounts(ctx context.Context) (*Counts, bool) {
 	return c, ok
 }
 
-// RequestError returns the status (400, 414, 494, 501, 505) the loop
+// RequestError returns the status (400, 414, 494, 497, 501, 505) the loop
 // found the request to deserve before any handler ran, or 0. A handler
 // answers such a request with its error page for that status and nothing
 // else; the request's method, target and headers are only what could be

@@ -68,6 +68,51 @@ func SetStatusLine(w http.ResponseWriter, code int, line string) bool {
 	}
 }
 
+// Limits is c with nginx's defaults, for [SetLimits]: made once per
+// configuration, not per request.
+func Limits(c Config) *Config {
+	c = c.withDefaults()
+	return &c
+}
+
+// SetLimits applies the limits of lim (from [Limits]) that nginx takes
+// from the location serving a request — keepalive_timeout,
+// keepalive_requests, send_timeout, client_body_timeout, lingering_* —
+// to the request w answers, and to the wait for the connection's next
+// request; the client header limits stay the connection's. A handler
+// calls it each time it selects a location, before the response header:
+// as ngx_http_update_location_config, a location that ends keep-alive
+// ends it for the request, and a later one does not restore it. It
+// reports whether w (or a writer it wraps, through Unwrap) belongs to
+// this loop.
+func SetLimits(w http.ResponseWriter, lim *Config) bool {
+	for {
+		switch v := w.(type) {
+		case *response:
+			v.c.lim.Store(lim)
+			if !v.wroteHeader {
+				// The connection's limits decided before; the
+				// location's replace them.
+				v.limitClose = v.limitClose || !v.withinLimits(lim)
+				v.closeAfter = v.limitClose || !v.clientKeepalive() || RequestError(v.req.Context()) != 0
+			}
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return false
+		}
+	}
+}
+
+// limits are the limits of the request being served.
+func (c *conn) limits() *Config {
+	if l := c.lim.Load(); l != nil {
+		return l
+	}
+	return c.cfg
+}
+
 // firstHeaders are the headers nginx's header filter writes itself, in
 // its order, before the rest of the list.
 var firstHeaders = []string{"Server", "Date", "Content-Type", "Content-Length", "Last-Modified", "Location"}
@@ -87,6 +132,7 @@ type response struct {
 	written     int64
 	closeAfter  bool
 	ended       bool // the last chunk is written
+	limitClose  bool // a location's limits ended keep-alive (SetLimits)
 	// line replaces the status line for status lineCode (SetStatusLine).
 	lineCode int
 	line     string
@@ -101,8 +147,18 @@ func newResponse(c *conn, r *http.Request) *response {
 // "Connection: keep-alive"; never past keepalive_requests, nor with
 // keepalive_timeout 0, nor while shutting down.
 func (w *response) keepalive() bool {
+	return w.withinLimits(w.c.limits()) && w.clientKeepalive()
+}
+
+// withinLimits is the limits' part of the decision.
+func (w *response) withinLimits(lim *Config) bool {
+	return lim.KeepaliveTimeout >= 0 && w.c.requests < lim.KeepaliveRequests
+}
+
+// clientKeepalive is the request's part of the decision.
+func (w *response) clientKeepalive() bool {
 	r := w.req
-	if r.ProtoMajor == 0 || w.c.cfg.KeepaliveTimeout < 0 || w.c.requests >= w.c.cfg.KeepaliveRequests || w.c.srv.shutting.Load() {
+	if r.ProtoMajor == 0 || w.c.srv.shutting.Load() {
 		return false
 	}
 	conn := strings.ToLower(strings.Join(r.Header["Connection"], ","))
@@ -212,7 +268,7 @@ func (w *response) WriteHeader(code int) {
 		b.WriteString("Connection: close\r\n")
 	default:
 		b.WriteString("Connection: keep-alive\r\n")
-		if t := w.c.cfg.KeepaliveHeader; t > 0 {
+		if t := w.c.limits().KeepaliveHeader; t > 0 {
 			b.WriteString("Keep-Alive: timeout=" + strconv.Itoa(int(t/time.Second)) + "\r\n")
 		}
 	}

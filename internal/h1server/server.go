@@ -108,10 +108,10 @@ type Server struct {
 	// connection without rebinding the listener.
 	Configure func() Config
 	// TLSNextProto takes over a TLS connection that negotiated one of
-	// its keys by ALPN ("h2"), as net/http's Server.TLSNextProto: the
-	// connection is no longer the server's. Other connections are
-	// served as HTTP/1.x.
-	TLSNextProto map[string]func(*tls.Conn)
+	// its keys by ALPN ("h2"), as net/http's Server.TLSNextProto, with
+	// the connection's context (ConnContext's): the connection is no
+	// longer the server's. Other connections are served as HTTP/1.x.
+	TLSNextProto map[string]func(context.Context, *tls.Conn)
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
@@ -346,12 +346,17 @@ type conn struct {
 	hijacked bool
 	remote   string               // the client's address, once asked for
 	tls      *tls.ConnectionState // a TLS connection's, once its handshake is done
+	// plainOnTLS: a TLS listener's client that sent plain HTTP.
+	plainOnTLS bool
 
 	// The bytes read from and written to nc (used as br and bw are),
 	// where this request's output began, and its Counts.
 	inTotal, outTotal int64
 	outStart          int64
 	counts            Counts
+	// lim is the request's limits when its handler set them
+	// (SetLimits); they stay for the wait for the next request.
+	lim atomic.Pointer[Config]
 
 	// What the reader is for, so that socket reads arm the deadline of
 	// their phase (connReader), and the deadlines armed on nc.
@@ -452,7 +457,7 @@ func lazy(armed, t time.Time) bool {
 // armWrite arms send_timeout for a write: nginx's limit is between two
 // successive writes, not on the whole response.
 func (c *conn) armWrite() {
-	t := time.Now().Add(c.cfg.SendTimeout)
+	t := time.Now().Add(c.limits().SendTimeout)
 	if !lazy(c.wrArmed, t) {
 		_ = c.nc.SetWriteDeadline(t)
 		c.wrArmed = t
@@ -474,7 +479,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 			c.setReadDeadline(time.Now().Add(c.cfg.ClientHeaderTimeout), armOther)
 		}
 	case phaseBody:
-		if t := time.Now().Add(c.cfg.ClientBodyTimeout); c.rdKind != armBody || !lazy(c.rdArmed, t) {
+		if t := time.Now().Add(c.limits().ClientBodyTimeout); c.rdKind != armBody || !lazy(c.rdArmed, t) {
 			c.setReadDeadline(t, armBody)
 		}
 	}
@@ -639,15 +644,15 @@ func (c *conn) run() {
 		}
 		c.ctx = ctx
 	}
-	if tc, ok := c.nc.(*tls.Conn); ok && c.tls == nil {
-		if !c.handshake(tc) {
+	if tc, ok := c.nc.(*tls.Conn); ok && c.tls == nil && !c.plainOnTLS {
+		if !c.startTLS(tc) {
 			return
 		}
-		if next := c.srv.TLSNextProto[c.tls.NegotiatedProtocol]; next != nil {
+		if next := c.srv.TLSNextProto[c.protocol()]; next != nil {
 			// Not the loop's any more: the deferred close must not
 			// touch it.
 			c.hijacked = true
-			next(tc)
+			next(c.ctx, tc)
 			return
 		}
 	}
@@ -673,11 +678,32 @@ func (c *conn) run() {
 	}
 }
 
-// handshake runs the TLS handshake of a new connection within
-// client_header_timeout (nginx arms it for the handshake too); false when
-// it failed and c must close.
-func (c *conn) handshake(tc *tls.Conn) bool {
+// startTLS begins a connection of a TLS listener, within
+// client_header_timeout (nginx arms it for the handshake too): with its
+// handshake, or, when the client opens with something other than a TLS
+// record (a plain HTTP request), without TLS: nginx reads that request and
+// answers it with the page of 497 ("The plain HTTP request was sent to
+// HTTPS port"). false when c must close.
+func (c *conn) startTLS(tc *tls.Conn) bool {
 	_ = tc.SetDeadline(time.Now().Add(c.cfg.ClientHeaderTimeout))
+	b, ok, err := peek(tc.NetConn())
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		// No peeking here: the handshake decides.
+	case err != nil || !ok:
+		// Gone, or silent, before its first byte.
+		return false
+	case b != 0x16 && b&0x80 == 0:
+		// nginx's test of the first byte: neither a TLS handshake
+		// record nor an SSLv2 hello.
+		raw := tc.NetConn()
+		_ = raw.SetDeadline(time.Time{})
+		c.srv.mu.Lock()
+		c.nc = raw
+		c.srv.mu.Unlock()
+		c.plainOnTLS = true
+		return true
+	}
 	if err := tc.HandshakeContext(c.ctx); err != nil {
 		// nginx logs failed handshakes at [info].
 		c.srv.logf("h1server: TLS handshake error from %v: %v", c.nc.RemoteAddr(), err)
@@ -688,6 +714,18 @@ func (c *conn) handshake(tc *tls.Conn) bool {
 	c.tls = &cs
 	return true
 }
+
+// protocol is what c negotiated by ALPN; "" without TLS.
+func (c *conn) protocol() string {
+	if c.tls == nil {
+		return ""
+	}
+	return c.tls.NegotiatedProtocol
+}
+
+// statusPlainOnTLS is nginx's NGX_HTTP_TO_HTTPS, answered as 400 with
+// its own page.
+const statusPlainOnTLS = 497
 
 const (
 	waitReady = iota
@@ -706,7 +744,7 @@ func (c *conn) awaitRequest() int {
 	if c.waitDue.IsZero() {
 		wait := c.cfg.ClientHeaderTimeout
 		if c.requests > 0 {
-			wait = c.cfg.KeepaliveTimeout
+			wait = c.limits().KeepaliveTimeout
 		}
 		c.waitDue = now.Add(wait)
 	}
@@ -785,7 +823,13 @@ func (c *conn) serveOne(ctx context.Context) bool {
 	c.outStart = c.sent()
 	c.counts.out.Store(0)
 	c.counts.head.Store(0)
+	c.lim.Store(nil)
 	req, cancel, perr := c.readRequest(ctx)
+	if perr == nil && c.plainOnTLS {
+		// nginx refuses it once its head is read, as 497.
+		req = req.WithContext(context.WithValue(req.Context(), errorKey, statusPlainOnTLS))
+		perr = &parseError{code: statusPlainOnTLS, msg: "client sent plain HTTP request to HTTPS port"}
+	}
 	if perr != nil && perr.code == 0 {
 		// Closed, timed out or reset before a request was complete:
 		// nginx closes without answering.
@@ -845,7 +889,8 @@ func (c *conn) serveOne(ctx context.Context) bool {
 // does not answer them with a reset that would destroy the response
 // before the client read it.
 func (c *conn) lingeringClose(w *response, force bool) {
-	switch c.cfg.LingeringClose {
+	lim := c.limits()
+	switch lim.LingeringClose {
 	case "off":
 		return
 	case "on":
@@ -864,10 +909,10 @@ func (c *conn) lingeringClose(w *response, force bool) {
 		}
 	}
 	c.phase = phaseNone
-	end := time.Now().Add(c.cfg.LingeringTime)
+	end := time.Now().Add(lim.LingeringTime)
 	buf := make([]byte, 4096)
 	for {
-		d := time.Now().Add(c.cfg.LingeringTimeout)
+		d := time.Now().Add(lim.LingeringTimeout)
 		if d.After(end) {
 			d = end
 		}

@@ -327,4 +327,5 @@ var Cases = []Case{
 	{Name: "location name with a space", Conf: s("location \"/a b\" {}")},
 	{Name: "regex alias without captures", Conf: s("location ~ ^/img/(.*)$ {\n alias /srv/img/;\n}")},
 	{Name: "sub_filter", Conf: l("sub_filter a b;\nsub_filter_once off;"), Refused: []string{`"sub_filter" directive`, `"sub_filter_once" directive`}},
+	{Name: "buffered access_log", Conf: h("access_log a.log combined buffer=32k flush=5s;\naccess_log a.log;\naccess_log b.log combined gzip;\naccess_log c.log combined gzip=9 buffer=8k flush=1m;")},
 }
