@@ -131,6 +131,14 @@ type locBuilder struct {
 // Logger sets the logger for errors nginx writes to its error_log (a
 // missing file with log_not_found on, a redirect cycle …). The default is
 // [slog.Default]; pass slog.New(slog.DiscardHandler) to silence it.
+//
+// A request's record has nginx's text as its message ("connect() failed
+// (111: Connection refused) while connecting to upstream") and nginx's
+// context as the attributes [LogClient], [LogServer], [LogRequest],
+// [LogUpstream], [LogHost] and [LogReferrer]; its context is the
+// request's. nginx's levels map to slog's: [error] is Error, [warn] Warn,
+// [crit] Error+4, [alert] Error+8. A record is built only when the
+// handler is enabled for its level.
 func Logger(l *slog.Logger) Option {
 	return serverOption(func(s *serverBuilder) error {
 		if l == nil {

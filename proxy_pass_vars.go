@@ -15,6 +15,7 @@ package frontdesk
 
 import (
 	"context"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -36,7 +37,17 @@ func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 		defPort = "443"
 	}
 	if !ok && !secure {
-		logger.Error("invalid URL prefix in proxy_pass", "location", st.loc.pattern, "url", raw)
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, `invalid URL prefix in "`+raw+`"`, "")
+		}
+		return nil, http.StatusInternalServerError
+	}
+	// nginx quotes the URL after its scheme in the errors below.
+	url := rest
+	badURL := func(what string) (*proxyHandler, int) {
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, what+` in upstream "`+url+`"`, "")
+		}
 		return nil, http.StatusInternalServerError
 	}
 	hh := new(proxyHandler)
@@ -57,8 +68,7 @@ func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 		host, rest = rest[:i], rest[i:]
 	}
 	if host == "" {
-		logger.Error("no host in upstream", "location", st.loc.pattern, "url", raw)
-		return nil, http.StatusInternalServerError
+		return badURL("no host")
 	}
 	if strings.HasPrefix(rest, "?") {
 		rest = "/" + rest
@@ -76,8 +86,10 @@ func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || n == 0 {
-		logger.Error("invalid port in upstream", "location", st.loc.pattern, "url", raw)
-		return nil, http.StatusInternalServerError
+		return badURL("invalid port")
+	}
+	if name == "" {
+		return badURL("no host")
 	}
 	// $proxy_host carries the port unless it is the default.
 	hh.proxyHost, hh.proxyPort = host, port
@@ -105,7 +117,9 @@ func (h *proxyHandler) evaluate(st *reqState) (*proxyHandler, int) {
 	}
 	dns := &h.conf.dns
 	if dns.resolver == nil {
-		logger.Error("no resolver defined to resolve", "location", st.loc.pattern, "host", name)
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, "no resolver defined to resolve "+name, "")
+		}
 		return nil, http.StatusBadGateway
 	}
 	ctx, cancel := context.WithTimeout(st.r.Context(), dns.timeout)

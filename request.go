@@ -2,6 +2,7 @@ package frontdesk
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -375,7 +376,7 @@ func (st *reqState) locationPhases(loc *location) {
 			if st.uriChanged {
 				// nginx's post-rewrite phase: find the location again.
 				st.uriChanged = false
-				if !st.countURIChange(st.uri) {
+				if !st.countURIChange("processing", st.uri) {
 					return
 				}
 				loc = nil
@@ -404,7 +405,7 @@ func (st *reqState) internalRedirect(newURI, args string, hasArgs bool) {
 	if st.srv.proxy.trace != nil {
 		st.traceRedirect(newURI, args, nil)
 	}
-	if !st.countURIChange(newURI) {
+	if !st.countURIChange("internally redirecting to", newURI) {
 		return
 	}
 	st.uri, st.args, st.hasArgs = newURI, args, hasArgs
@@ -422,24 +423,30 @@ func (st *reqState) internalRedirect(newURI, args string, hasArgs bool) {
 func (st *reqState) namedRedirect(name string) {
 	l := st.srv.named[name]
 	if l == nil {
-		st.srv.proxy.logger.Error("could not find named location", "location", name)
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, `could not find named location "`+name+`"`, "")
+		}
 		st.finalize(http.StatusInternalServerError)
 		return
 	}
 	if st.srv.proxy.trace != nil {
 		st.traceRedirect(name, "", l)
 	}
-	if !st.countURIChange(name) {
+	if !st.countURIChange("redirect to named location", name) {
 		return
 	}
 	st.internal = true
 	st.locationPhases(l)
 }
 
-func (st *reqState) countURIChange(to string) bool {
+// countURIChange counts a change of URI, which nginx limits; while says
+// what the change was, for the log.
+func (st *reqState) countURIChange(while, to string) bool {
 	st.uriChange++
 	if st.uriChange > maxURIChanges {
-		st.srv.proxy.logger.Error("rewrite or internal redirection cycle while internally redirecting", "uri", to)
+		if st.logging(slog.LevelError) {
+			st.logRequest(slog.LevelError, "rewrite or internal redirection cycle while "+while+` "`+to+`"`, "")
+		}
 		st.finalize(http.StatusInternalServerError)
 		return false
 	}
@@ -463,7 +470,9 @@ func (st *reqState) aliasAfterRewrite() bool {
 	if !st.rewrittenInPlace || !st.conf().isAlias {
 		return false
 	}
-	st.srv.proxy.logger.Error(`"alias" cannot be used in location where URI was rewritten`, "location", st.loc.pattern, "uri", st.uri)
+	if st.logging(logAlert) {
+		st.logRequest(logAlert, `"alias" cannot be used in location "`+st.loc.pattern+`" where URI was rewritten`, "")
+	}
 	st.finalize(http.StatusInternalServerError)
 	return true
 }

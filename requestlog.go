@@ -26,6 +26,12 @@ const (
 	LogReferrer = "referrer"
 )
 
+// The levels of nginx's [crit] and [alert], above slog's Error.
+const (
+	logCrit  = slog.LevelError + 4
+	logAlert = slog.LevelError + 8
+)
+
 // logging reports whether the logger wants a record at level for this
 // request: the caller builds a message only when it does.
 func (st *reqState) logging(level slog.Level) bool {

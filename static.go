@@ -304,7 +304,7 @@ func (st *reqState) logOpenError(path string, err error, status int) {
 	// nginx: [error] for a missing or forbidden file, [crit] otherwise.
 	level := slog.LevelError
 	if status == http.StatusInternalServerError {
-		level = slog.LevelError + 4
+		level = logCrit
 	}
 	if st.logging(level) {
 		st.logRequest(level, `open() "`+path+`" failed `+sysError(err), "")

@@ -210,6 +210,8 @@ type slogHandler struct {
 
 func nginxLevel(l slog.Level) int {
 	switch {
+	case l >= slog.LevelError+8:
+		return levelAlert
 	case l >= slog.LevelError+4:
 		return levelCrit
 	case l >= slog.LevelError:

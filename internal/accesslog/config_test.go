@@ -41,7 +41,8 @@ func TestReadErrors(t *testing.T) {
 		{`log_format a escape=xml '$status';`, `unknown log format escaping "xml" in /etc/nginx/nginx.conf:1`},
 		{`log_format a '${status';`, `the closing bracket in "status" variable is missing in /etc/nginx/nginx.conf:1`},
 		{`server { listen 80; access_log a.log nosuch; }`, `unknown log format "nosuch" in /etc/nginx/nginx.conf:1`},
-		{`access_log a.log combined gzip;`, `"access_log" parameter "gzip" is not implemented by frontdesk in /etc/nginx/nginx.conf:1`},
+		{`access_log a.log combined nosuch=1;`, `"access_log" parameter "nosuch=1" is not implemented by frontdesk in /etc/nginx/nginx.conf:1`},
+		{`access_log a.log combined flush=1s;`, `no buffer is defined for access_log "a.log" in /etc/nginx/nginx.conf:1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

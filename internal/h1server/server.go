@@ -109,8 +109,9 @@ type Server struct {
 	Configure func() Config
 	// TLSNextProto takes over a TLS connection that negotiated one of
 	// its keys by ALPN ("h2"), as net/http's Server.TLSNextProto, with
-	// the connection's context (ConnContext's): the connection is no
-	// longer the server's. Other connections are served as HTTP/1.x.
+	// the connection's context (ConnContext's, without the loop's byte
+	// counts): the connection is no longer the server's. Other
+	// connections are served as HTTP/1.x.
 	TLSNextProto map[string]func(context.Context, *tls.Conn)
 
 	mu        sync.Mutex
@@ -638,23 +639,22 @@ func (c *conn) run() {
 	}()
 	if c.ctx == nil {
 		ctx := context.WithValue(context.Background(), http.LocalAddrContextKey, c.nc.LocalAddr())
-		ctx = context.WithValue(ctx, countsKey, &c.counts)
 		if c.srv.ConnContext != nil {
 			ctx = c.srv.ConnContext(ctx, c.nc)
 		}
-		c.ctx = ctx
-	}
-	if tc, ok := c.nc.(*tls.Conn); ok && c.tls == nil && !c.plainOnTLS {
-		if !c.startTLS(tc) {
-			return
+		if tc, ok := c.nc.(*tls.Conn); ok {
+			if !c.startTLS(ctx, tc) {
+				return
+			}
+			if next := c.srv.TLSNextProto[c.protocol()]; next != nil {
+				// Not the loop's any more: the deferred close
+				// must not touch it.
+				c.hijacked = true
+				next(ctx, tc)
+				return
+			}
 		}
-		if next := c.srv.TLSNextProto[c.protocol()]; next != nil {
-			// Not the loop's any more: the deferred close must not
-			// touch it.
-			c.hijacked = true
-			next(c.ctx, tc)
-			return
-		}
+		c.ctx = context.WithValue(ctx, countsKey, &c.counts)
 	}
 	for {
 		switch c.awaitRequest() {
@@ -684,7 +684,7 @@ func (c *conn) run() {
 // record (a plain HTTP request), without TLS: nginx reads that request and
 // answers it with the page of 497 ("The plain HTTP request was sent to
 // HTTPS port"). false when c must close.
-func (c *conn) startTLS(tc *tls.Conn) bool {
+func (c *conn) startTLS(ctx context.Context, tc *tls.Conn) bool {
 	_ = tc.SetDeadline(time.Now().Add(c.cfg.ClientHeaderTimeout))
 	b, ok, err := peek(tc.NetConn())
 	switch {
@@ -704,7 +704,7 @@ func (c *conn) startTLS(tc *tls.Conn) bool {
 		c.plainOnTLS = true
 		return true
 	}
-	if err := tc.HandshakeContext(c.ctx); err != nil {
+	if err := tc.HandshakeContext(ctx); err != nil {
 		// nginx logs failed handshakes at [info].
 		c.srv.logf("h1server: TLS handshake error from %v: %v", c.nc.RemoteAddr(), err)
 		return false
