@@ -203,7 +203,7 @@ func TestReloadKeepsWebSocket(t *testing.T) {
 // graceful shutdown, keeps an upgraded connection, opened before or
 // after a reload, until it closes; only then does the process exit.
 // worker_shutdown_timeout bounds the wait. Both servers a listener may
-// run: the loop, and net/http (TLS listeners), which forgets hijacked
+// run: the loop, and net/http (FRONTDESK_SERVER=net/http), which forgets hijacked
 // connections on Shutdown.
 func TestQuitWaitsForWebSocket(t *testing.T) {
 	for _, server := range []string{"h1server", "net/http"} {

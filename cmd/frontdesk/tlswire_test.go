@@ -2,17 +2,10 @@ package main
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk-go/frontdesk/frontdesktest"
 	"github.com/frontdesk-go/frontdesk/internal/nginxtest"
 	"github.com/frontdesk-go/frontdesk/internal/rawhttp"
 	"github.com/stretchr/testify/assert"
@@ -38,12 +32,12 @@ import (
 // close_notify or without) is part of what is compared.
 func TestTLSWireMatchesNginx(t *testing.T) {
 	dir := t.TempDir()
-	writeSelfSigned(t, dir)
+	frontdesktest.Certificate(t, dir, "x")
 	const body = `
     server {
         listen 127.0.0.1:{{PORT}} ssl;
-        ssl_certificate {{DIR}}/cert.pem;
-        ssl_certificate_key {{DIR}}/key.pem;
+        ssl_certificate {{DIR}}/fullchain.pem;
+        ssl_certificate_key {{DIR}}/privkey.pem;
         keepalive_requests 3;
         large_client_header_buffers 4 1k;
         location / { return 302 /elsewhere; }
@@ -121,30 +115,6 @@ func tlsExchange(t *testing.T, port int, raw string, useTLS bool) string {
 	return dateLine.ReplaceAllString(got, "Date: DATE\r") + "\n[" + end + "]"
 }
 
-// writeSelfSigned writes cert.pem and key.pem, a self-signed ECDSA
-// certificate, into dir.
-func writeSelfSigned(t *testing.T, dir string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "x"},
-		DNSNames:     []string{"x"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	kder, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
-	write := func(name, typ string, b []byte) {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600))
-	}
-	write("cert.pem", "CERTIFICATE", der)
-	write("key.pem", "EC PRIVATE KEY", kder)
-}
-
 // TestTLSReloadAndQuit: on an "ssl http2" listener a reload brings the new
 // configuration to HTTP/1.1 and HTTP/2 clients, and QUIT, as on a plain
 // listener, stops accepting but lets an HTTP/1.1 request, an HTTP/2
@@ -162,9 +132,9 @@ func TestTLSReloadAndQuit(t *testing.T) {
 	ws := echoBackend(t)
 
 	s := &server{dir: t.TempDir(), port: freePort(t)}
-	writeSelfSigned(t, s.dir)
+	certFile, keyFile := frontdesktest.Certificate(t, s.dir, "x")
 	conf := func(body string) string {
-		c := processConf(s.port, `ssl_certificate `+s.dir+`/cert.pem; ssl_certificate_key `+s.dir+`/key.pem;
+		c := processConf(s.port, `ssl_certificate `+certFile+`; ssl_certificate_key `+keyFile+`;
         location /slow { proxy_pass http://`+backend.Listener.Addr().String()+`; }
         `+wsLocation(ws)+body)
 		listen := fmt.Sprintf("listen 127.0.0.1:%d", s.port)
@@ -173,6 +143,7 @@ func TestTLSReloadAndQuit(t *testing.T) {
 	writeFile(t, filepath.Join(s.dir, "conf/nginx.conf"), conf(`location / { return 200 "one $server_protocol"; }`))
 	require.NoError(t, os.MkdirAll(filepath.Join(s.dir, "logs"), 0o755))
 	s.proc = start(t, nil, s.args()...)
+	// A failing test shows the error log.
 	t.Cleanup(func() { t.Log(s.errorLog()) })
 	s.pid = waitPid(t, s.pidFile())
 
