@@ -612,6 +612,7 @@ func (w *respWriter) startGzip(h http.Header, code int) {
 	if st.gz.vary && st.conf().gzip.vary {
 		// nginx's header filter writes it before the other headers.
 		h["Vary"] = append([]string{"Accept-Encoding"}, h["Vary"]...)
+		w.listFirst("Vary")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +87,11 @@ type respWriter struct {
 	upstreamStatus bool
 	wroteHeader    bool
 	bytes          int64
+	// order is where the binary's server loop takes the order of the
+	// header fields from (h1server.HeaderOrder): the fields nginx keeps
+	// in its list, in the order it adds them. nil under net/http, which
+	// sorts them.
+	order *[]string
 	// gz compresses the body when the gzip filter chose to.
 	gz      *gzip.Writer
 	gzLevel int
@@ -121,6 +127,10 @@ func (w *respWriter) WriteHeader(code int) {
 		st.headersFilter(h, code)
 	}
 	w.startGzip(h, code)
+	// The gzip and range filters run after the headers filter.
+	for _, name := range [...]string{"Content-Encoding", "Content-Range", "Accept-Ranges"} {
+		w.listPresent(h, name)
+	}
 	// nginx's header filter makes its own Location absolute, after
 	// add_header has seen it as given ($sent_http_location).
 	if v := h["Location"]; w.absLocation && len(v) > 0 {
@@ -141,6 +151,40 @@ func (w *respWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// list records a field added to the response, for the binary's header
+// order.
+func (w *respWriter) list(name string) {
+	if w.order != nil {
+		*w.order = append(*w.order, name)
+	}
+}
+
+// listFirst records a field nginx's header filter writes before the
+// list (gzip_vary's Vary), as the list's first.
+func (w *respWriter) listFirst(name string) {
+	if w.order != nil {
+		*w.order = slices.Insert(*w.order, 0, name)
+	}
+}
+
+// listPresent records the field name of h, unless it is listed already:
+// nginx sets it in place then.
+func (w *respWriter) listPresent(h http.Header, name string) {
+	if w.order != nil && len(h[name]) > 0 && !slices.Contains(*w.order, name) {
+		*w.order = append(*w.order, name)
+	}
+}
+
+// fieldKey is the key of h that is name in any case, name when none is.
+func fieldKey(h http.Header, name string) string {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return k
+		}
+	}
+	return name
+}
+
 // headersFilter is nginx's headers filter: expires and add_header for a
 // response with status code.
 func (st *reqState) headersFilter(h http.Header, code int) {
@@ -148,8 +192,14 @@ func (st *reqState) headersFilter(h http.Header, code int) {
 	st.w.pending = code
 	st.w.addedServer = st.w.addedServer[:0]
 	safe := fileserve.SafeStatus(code)
+	// The content handler's ETag is in the list before what this
+	// filter adds.
+	st.w.listPresent(h, "ETag")
 	if c.expires != nil {
 		c.expires.Apply(h, code, st.now(), lastModified(h))
+		// Set in place when the response has them, added otherwise.
+		st.w.listPresent(h, "Expires")
+		st.w.listPresent(h, "Cache-Control")
 	}
 	for i := range c.addHeaders {
 		ah := &c.addHeaders[i]
@@ -161,16 +211,22 @@ func (st *reqState) headersFilter(h http.Header, code int) {
 		case strings.EqualFold(ah.name, "server"):
 			if v != "" {
 				st.w.addedServer = append(st.w.addedServer, v)
+				st.w.list("Server")
 			}
 		case strings.EqualFold(ah.name, "last-modified"), strings.EqualFold(ah.name, "etag"):
+			// Set in place, under the spelling it has (ETag, from the
+			// static handler), or added as configured.
+			key := fieldKey(h, ah.name)
 			if v == "" {
-				delete(h, http.CanonicalHeaderKey(ah.name))
+				delete(h, key)
 			} else {
-				h.Set(ah.name, v)
+				h[key] = []string{v}
+				st.w.listPresent(h, key)
 			}
 		default:
 			if v != "" {
 				h[ah.name] = append(h[ah.name], v)
+				st.w.list(ah.name)
 			}
 		}
 	}

@@ -39,13 +39,20 @@ type staticFiles struct {
 type cachedRoot struct {
 	root *os.Root
 	info fs.FileInfo // the directory's identity when it was opened
+
+	// The root's directory once more, where openFast resolves names
+	// (nil without openat2); mu keeps close from closing it during a
+	// lookup, after which dirfd is -1.
+	mu    sync.RWMutex
+	dir   *os.File
+	dirfd int
 }
 
-// root returns the os.Root for base. A root whose path now names
+// root returns the open root for base. A root whose path now names
 // another directory is replaced; the one replaced is closed by its
 // finalizer once no request holds it, since a request may still be
 // opening a file in it.
-func (sf *staticFiles) root(base string) (*os.Root, error) {
+func (sf *staticFiles) root(base string) (*cachedRoot, error) {
 	if v, ok := sf.roots.Load(base); ok {
 		cr := v.(*cachedRoot)
 		same, err := sameDir(base, cr.info)
@@ -53,7 +60,7 @@ func (sf *staticFiles) root(base string) (*os.Root, error) {
 			return nil, err
 		}
 		if same {
-			return cr.root, nil
+			return cr, nil
 		}
 	}
 	root, err := os.OpenRoot(base)
@@ -65,8 +72,20 @@ func (sf *staticFiles) root(base string) (*os.Root, error) {
 		root.Close()
 		return nil, err
 	}
-	sf.roots.Store(base, &cachedRoot{root: root, info: info})
-	return root, nil
+	cr := &cachedRoot{root: root, info: info}
+	cr.dir, cr.dirfd = openRootDir(root)
+	sf.roots.Store(base, cr)
+	return cr, nil
+}
+
+func (cr *cachedRoot) close() {
+	cr.root.Close()
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if cr.dir != nil {
+		cr.dir.Close()
+		cr.dirfd = -1
+	}
 }
 
 func (sf *staticFiles) track(c *openFileCache) {
@@ -79,7 +98,7 @@ func (sf *staticFiles) track(c *openFileCache) {
 // use (those in use are closed when their requests finish).
 func (sf *staticFiles) close() error {
 	sf.roots.Range(func(k, v any) bool {
-		v.(*cachedRoot).root.Close()
+		v.(*cachedRoot).close()
 		sf.roots.Delete(k)
 		return true
 	})
@@ -266,7 +285,9 @@ func OpenFileCacheErrors(on bool) Directive {
 // regular file opened for reading, a descriptor the request owns until
 // release.
 type lookupResult struct {
-	f      *os.File
+	f *os.File
+	// raw is a small file opened without an *os.File (openFast).
+	raw    readAtCloser
 	info   fs.FileInfo
 	status int
 	err    error

@@ -483,6 +483,7 @@ func (st *reqState) sendUpstreamResponse(h *proxyHandler, resp *h1.Response, lea
 			for _, f := range resp.Fields {
 				if strings.EqualFold(f.Name, "WWW-Authenticate") {
 					st.w.Header()[f.Name] = append(st.w.Header()[f.Name], f.Value)
+					st.w.list(f.Name)
 				}
 			}
 		}
@@ -643,16 +644,23 @@ func (st *reqState) copyResponseHeaders(rc *responseConf, resp *h1.Response, out
 		// The fields net/http and the header filter look at go under
 		// their canonical names; the others keep the upstream's spelling.
 		name := f.Name
+		// The fields go out in the upstream's order, but for the ones
+		// nginx's header filter writes itself.
+		listed := true
 		switch {
 		case name == "":
 			name = "Location"
 			if len(out[name]) == 0 {
 				st.w.absLocation = true
+				// nginx's own, written with its fixed headers when
+				// made absolute.
+				listed = !strings.HasPrefix(f.Value, "/") || !st.conf().absoluteRedirect
 			}
 		case h1.EqualFold(name, "Content-Type"):
 			// One Content-Type, the last one sent.
 			delete(out, "Content-Type")
 			name = "Content-Type"
+			listed = false
 		case h1.EqualFold(name, "Location"):
 			name = "Location"
 		case h1.EqualFold(name, "Server"):
@@ -661,6 +669,9 @@ func (st *reqState) copyResponseHeaders(rc *responseConf, resp *h1.Response, out
 			name = "Date"
 		}
 		add(name, f.Value)
+		if listed {
+			st.w.list(name)
+		}
 	}
 	// A Date or Server that is passed but not sent leaves the response
 	// without one: nginx then adds none of its own either.
@@ -731,8 +742,10 @@ func (st *reqState) copyRedirectHeaders(rc *responseConf, resp *h1.Response) {
 				v = st.rewriteCookie(rc, v)
 			}
 			out[f.Name] = append(out[f.Name], v)
+			st.w.list(f.Name)
 		case "content-disposition", "cache-control", "expires", "accept-ranges":
 			out[f.Name] = append(out[f.Name], f.Value)
+			st.w.list(f.Name)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
+	"github.com/frontdesk-go/frontdesk/internal/h1server"
 	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
@@ -106,7 +107,7 @@ var statePool = sync.Pool{New: func() any { return &reqState{w: &respWriter{}, k
 func newReqState(srv *server, w http.ResponseWriter, r *http.Request) *reqState {
 	st := statePool.Get().(*reqState)
 	rw := st.w
-	*rw = respWriter{ResponseWriter: w, st: st}
+	*rw = respWriter{ResponseWriter: w, st: st, order: h1server.HeaderOrder(w)}
 	scratch := st.scratch[:0]
 	keep := st.keep
 	// The request as nginx's parser keeps it: without the header lines

@@ -12,12 +12,12 @@ package frontdesk
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -156,6 +156,7 @@ func (st *reqState) resolve(full, root string) rootedPath {
 // only for a regular file to send, and is the request's until close.
 type fileInfo struct {
 	f    *os.File
+	raw  readAtCloser // instead of f, see openFast
 	info fs.FileInfo
 	// From an open_file_cache, f goes back to its entry.
 	cache *openFileCache
@@ -170,7 +171,23 @@ func (fi *fileInfo) close() {
 		fi.cache.release(fi.oc, fi.entry, fi.gen, fi.f)
 	case fi.f != nil:
 		fi.f.Close()
+	case fi.raw != nil:
+		fi.raw.Close()
 	}
+}
+
+// readAtCloser is a file to send.
+type readAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// body is the open file's content.
+func (fi *fileInfo) body() io.ReaderAt {
+	if fi.raw != nil {
+		return fi.raw
+	}
+	return fi.f
 }
 
 // openRooted looks p up inside its base directory, through the
@@ -193,14 +210,14 @@ func (st *reqState) openRooted(p rootedPath, dirOnly bool) (fileInfo, int, error
 	sf := st.srv.proxy.files
 	oc := &st.conf().openFiles
 	if oc.cache == nil {
-		r := lookupFile(sf, p.base, rel, !dirOnly)
+		r := lookupFile(sf, p.base, rel, !dirOnly, true)
 		if r.err != nil {
 			return fileInfo{}, r.status, r.err
 		}
-		return fileInfo{f: r.f, info: r.info}, 0, nil
+		return fileInfo{f: r.f, raw: r.raw, info: r.info}, 0, nil
 	}
 	r, e, gen := oc.cache.lookup(oc, sf, ofcKey{p.base, rel}, !dirOnly, func(open bool) lookupResult {
-		return lookupFile(sf, p.base, rel, open)
+		return lookupFile(sf, p.base, rel, open, false)
 	})
 	if r.err != nil {
 		return fileInfo{}, r.status, r.err
@@ -213,18 +230,26 @@ func (st *reqState) openRooted(p rootedPath, dirOnly bool) (fileInfo, int, error
 }
 
 // lookupFile looks rel up on disk inside base: a stat, or with open the
-// file opened, kept open only when it is a regular file.
-func lookupFile(sf *staticFiles, base, rel string, open bool) lookupResult {
-	root, err := sf.root(base)
+// file opened, kept open only when it is a regular file. raw allows a
+// result from openFast, whose file info os.SameFile cannot compare (an
+// open_file_cache needs that).
+func lookupFile(sf *staticFiles, base, rel string, open, raw bool) lookupResult {
+	cr, err := sf.root(base)
 	if err != nil {
 		return lookupResult{status: statusForOpenError(err), err: err}
 	}
+	root := cr.root
 	if !open {
 		info, err := rootStat(root, base, rel)
 		if err != nil {
 			return lookupResult{status: statusForOpenError(err), err: err}
 		}
 		return lookupResult{info: info}
+	}
+	if raw {
+		if r, ok := openFast(cr, base, rel); ok {
+			return r
+		}
 	}
 	f, err := openIn(root, base, rel)
 	if err != nil {
@@ -351,7 +376,7 @@ func (st *reqState) sendFile(fi fileInfo) {
 		Size:    fi.info.Size(),
 		ModTime: fi.info.ModTime(),
 		Type:    st.contentType(st.uri),
-		Body:    fi.f,
+		Body:    fi.body(),
 	}
 	if c.etag {
 		content.ETag = fileserve.ETag(content.ModTime, content.Size)
@@ -374,7 +399,7 @@ func (st *reqState) sendFile(fi fileInfo) {
 			st.headersFiltered = true
 			// gzip_min_length needs the length, which fileserve sets
 			// later for a 200.
-			h["Content-Length"] = []string{strconv.FormatInt(content.Size, 10)}
+			h["Content-Length"] = []string{fileserve.ContentLength(content.Size)}
 			st.gzipHeaderFilter(h, status)
 			if status == http.StatusNotModified {
 				// ngx_http_not_modified_header_filter cleared it
@@ -509,10 +534,11 @@ func openDir(sf *staticFiles, p rootedPath) (*os.Root, *os.File, int, error) {
 	if rel == "" {
 		rel = "."
 	}
-	root, err := sf.root(p.base)
+	cr, err := sf.root(p.base)
 	if err != nil {
 		return nil, nil, statusForOpenError(err), err
 	}
+	root := cr.root
 	dir, err := openIn(root, p.base, rel)
 	if err != nil {
 		return nil, nil, statusForOpenError(err), err

@@ -753,6 +753,9 @@ type upstreamConn struct {
 	idleFrom time.Time
 	requests int
 	ex       exchange
+	// quick is the deadline begin armed for both directions, kept while
+	// the exchanges on the connection stay quick (zero: another is armed).
+	quick time.Time
 	// abort is the watcher a slow exchange arms on the client's context:
 	// bound once per connection, not per request.
 	abort func()
@@ -784,7 +787,10 @@ type exchange struct {
 // spares most re-arming on a connection that keeps reading or writing.
 const timerLazyDelay = 300 * time.Millisecond
 
-// quickWait is how long an exchange runs on its first deadline.
+// quickWait is how long an exchange runs on its first deadline. An
+// exchange keeps the one an earlier exchange armed while it is at least
+// quickWait/2 away: a busy connection moves its deadline (a timer update)
+// about once per quickWait/2, not once per request.
 const quickWait = 100 * time.Millisecond
 
 func newUpstreamConn(conn net.Conn, p *peer, bufSize int, now time.Time) *upstreamConn {
@@ -803,7 +809,10 @@ func (uc *upstreamConn) begin(ctx context.Context, start time.Time, send, read t
 		uc.goSlow()
 		return
 	}
-	_ = uc.conn.SetDeadline(start.Add(quickWait))
+	if uc.quick.Sub(start) < quickWait/2 {
+		uc.quick = start.Add(quickWait)
+		_ = uc.conn.SetDeadline(uc.quick)
+	}
 }
 
 // goSlow arms the client watcher; reads and writes set their own
@@ -813,6 +822,7 @@ func (uc *upstreamConn) goSlow() {
 		return
 	}
 	uc.ex.slow = true
+	uc.quick = time.Time{}
 	uc.ex.stop = context.AfterFunc(uc.ex.ctx, uc.abort)
 }
 

@@ -78,3 +78,41 @@ func TestClientAbortAfterQuickWait(t *testing.T) {
 	}
 	<-upstreamClosed
 }
+
+// deadlineConn records the deadlines set on it.
+type deadlineConn struct {
+	net.Conn
+	set []time.Time
+}
+
+func (c *deadlineConn) SetDeadline(t time.Time) error {
+	c.set = append(c.set, t)
+	return nil
+}
+
+// Exchanges that follow one another on a busy connection keep the
+// deadline an earlier one armed while it is at least quickWait/2 away, so
+// that the timer moves about once per quickWait/2, not once per request;
+// a later exchange, or one after an exchange that went the slow way,
+// arms its own.
+func TestQuickDeadlineKept(t *testing.T) {
+	dc := &deadlineConn{}
+	uc := newUpstreamConn(dc, nil, 4096, time.Now())
+	ctx := context.Background()
+	exchange := func(start time.Time, slow bool) {
+		uc.begin(ctx, start, time.Minute, time.Minute, false)
+		if slow {
+			uc.goSlow()
+		}
+		require.True(t, uc.end())
+	}
+	t0 := time.Now()
+	exchange(t0, false)
+	exchange(t0.Add(quickWait/4), false)
+	assert.Equal(t, []time.Time{t0.Add(quickWait)}, dc.set, "kept for an exchange soon after")
+	t1 := t0.Add(quickWait/2 + time.Millisecond)
+	exchange(t1, true)
+	assert.Equal(t, []time.Time{t0.Add(quickWait), t1.Add(quickWait)}, dc.set, "moved for a later exchange")
+	exchange(t1, false)
+	assert.Equal(t, []time.Time{t0.Add(quickWait), t1.Add(quickWait), t1.Add(quickWait)}, dc.set, "armed again after a slow exchange")
+}

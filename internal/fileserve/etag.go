@@ -3,6 +3,7 @@ package fileserve
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,13 +13,43 @@ import (
 // "60406abf-c". nginx prints the mtime as a signed number, so a file dated
 // before 1970 gets a leading minus ("-11f48d12-0"); that is reproduced.
 func ETag(mtime time.Time, size int64) string {
+	sec := mtime.Unix()
+	slot := &etags[uint64(sec^size)%uint64(len(etags))]
+	if c := slot.Load(); c != nil && c.sec == sec && c.size == size {
+		return c.s
+	}
 	b := make([]byte, 0, 2+16+1+16+1)
 	b = append(b, '"')
-	b = strconv.AppendInt(b, mtime.Unix(), 16)
+	b = strconv.AppendInt(b, sec, 16)
 	b = append(b, '-')
 	b = strconv.AppendInt(b, size, 16)
 	b = append(b, '"')
-	return string(b)
+	s := string(b)
+	slot.Store(&formatted{sec: sec, size: size, s: s})
+	return s
+}
+
+// formatted is an ETag or Last-Modified value kept for the next
+// response for the same file: formatting costs an allocation and more
+// than the lookup, and a site serves its files over and over.
+type formatted struct {
+	sec, size int64
+	s         string
+}
+
+// etags, lastModified and lengths hold recent values, a few files per
+// slot collision apart.
+var etags, lastModified, lengths [64]atomic.Pointer[formatted]
+
+// ContentLength formats a file's size for Content-Length.
+func ContentLength(size int64) string {
+	slot := &lengths[uint64(size)%uint64(len(lengths))]
+	if c := slot.Load(); c != nil && c.size == size {
+		return c.s
+	}
+	s := strconv.FormatInt(size, 10)
+	slot.Store(&formatted{size: size, s: s})
+	return s
 }
 
 // LastModified formats t as nginx formats the Last-Modified header
@@ -32,7 +63,13 @@ func LastModified(t time.Time) string {
 	if sec < 0 {
 		sec = 0
 	}
-	return time.Unix(sec, 0).UTC().Format(http.TimeFormat)
+	slot := &lastModified[uint64(sec)%uint64(len(lastModified))]
+	if c := slot.Load(); c != nil && c.sec == sec {
+		return c.s
+	}
+	s := time.Unix(sec, 0).UTC().Format(http.TimeFormat)
+	slot.Store(&formatted{sec: sec, s: s})
+	return s
 }
 
 // ParseHTTPTime parses an HTTP date the way nginx does for If-Modified-Since,

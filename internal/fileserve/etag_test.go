@@ -1,6 +1,7 @@
 package fileserve
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -13,14 +14,19 @@ func TestETag(t *testing.T) {
 		want  string
 	}{
 		{time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC), 12, `"60406abf-c"`},
+		// The same cache slot as the line above.
+		{time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC), 12 + 64, `"60406abf-4c"`},
 		{time.Date(2021, 3, 4, 5, 6, 7, 999, time.UTC), 1024, `"60406abf-400"`},
 		{time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC), 0, `"60406abf-0"`},
 		{time.Date(1960, 6, 15, 10, 20, 30, 0, time.UTC), 0, `"-11f48d12-0"`},
 		{time.Date(2026, 11, 25, 0, 57, 10, 0, time.UTC), 1, `"6b063266-1"`},
 	}
-	for _, tt := range tests {
-		if got := ETag(tt.mtime, tt.size); got != tt.want {
-			t.Errorf("ETag(%v, %d) = %s; want %s", tt.mtime, tt.size, got, tt.want)
+	// Twice: formatted, then from the cache.
+	for range 2 {
+		for _, tt := range tests {
+			if got := ETag(tt.mtime, tt.size); got != tt.want {
+				t.Errorf("ETag(%v, %d) = %s; want %s", tt.mtime, tt.size, got, tt.want)
+			}
 		}
 	}
 }
@@ -31,13 +37,17 @@ func TestLastModified(t *testing.T) {
 		want string
 	}{
 		{time.Date(2021, 3, 4, 5, 6, 7, 500, time.UTC), "Thu, 04 Mar 2021 05:06:07 GMT"},
+		// The same cache slot as the line above.
+		{time.Date(2021, 3, 4, 5, 7, 11, 0, time.UTC), "Thu, 04 Mar 2021 05:07:11 GMT"},
 		{time.Date(2021, 3, 4, 6, 6, 7, 0, time.FixedZone("X", 3600)), "Thu, 04 Mar 2021 05:06:07 GMT"},
 		// nginx 1.22.1 announced a file dated 1960-06-15 as the epoch.
 		{time.Date(1960, 6, 15, 10, 20, 30, 0, time.UTC), "Thu, 01 Jan 1970 00:00:00 GMT"},
 	}
-	for _, tt := range tests {
-		if got := LastModified(tt.t); got != tt.want {
-			t.Errorf("LastModified(%v) = %q; want %q", tt.t, got, tt.want)
+	for range 2 {
+		for _, tt := range tests {
+			if got := LastModified(tt.t); got != tt.want {
+				t.Errorf("LastModified(%v) = %q; want %q", tt.t, got, tt.want)
+			}
 		}
 	}
 }
@@ -87,6 +97,17 @@ func TestParseHTTPTime(t *testing.T) {
 		got, ok := ParseHTTPTime(tt.in)
 		if ok != tt.ok || (ok && got != tt.want) {
 			t.Errorf("ParseHTTPTime(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestContentLength(t *testing.T) {
+	// 1024+64 shares 1024's cache slot; twice: formatted, then cached.
+	for range 2 {
+		for _, n := range []int64{0, 7, 1024, 1024 + 64, 1 << 40} {
+			if got, want := ContentLength(n), strconv.FormatInt(n, 10); got != want {
+				t.Errorf("ContentLength(%d) = %q; want %q", n, got, want)
+			}
 		}
 	}
 }

@@ -133,7 +133,7 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 	vals := make(headerValues, 0, 5)
 	if status != http.StatusOK {
 		setEntityHeaders(h, &vals, c, status)
-		vals.set(h, "Content-Length", strconv.FormatInt(c.Size, 10))
+		vals.set(h, "Content-Length", ContentLength(c.Size))
 		if opt.HeaderFilter != nil {
 			opt.HeaderFilter(h, status)
 		}
@@ -156,7 +156,7 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 			h.Set("Last-Modified", LastModified(c.ModTime))
 		}
 		if c.ETag != "" {
-			h.Set("ETag", c.ETag)
+			vals.set(h, "ETag", c.ETag)
 		}
 		if opt.HeaderFilter != nil {
 			opt.HeaderFilter(h, http.StatusNotModified)
@@ -177,7 +177,7 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 		// filter added stays (nginx quirk, see Options.HeaderFilter).
 		h.Del("Content-Type")
 		h.Del("Last-Modified")
-		h.Del("ETag")
+		delete(h, "ETag")
 		h.Set("Content-Range", "bytes */"+strconv.FormatInt(c.Size, 10))
 		return false, http.StatusRequestedRangeNotSatisfiable
 	case rangeOK:
@@ -202,7 +202,7 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, status int, opt Op
 		}
 	}
 
-	vals.set(h, "Content-Length", strconv.FormatInt(c.Size, 10))
+	vals.set(h, "Content-Length", ContentLength(c.Size))
 	w.WriteHeader(http.StatusOK)
 	if !headOnly {
 		copyRange(w, c.Body, 0, c.Size)
@@ -227,7 +227,8 @@ func setEntityHeaders(h http.Header, vals *headerValues, c Content, status int) 
 		vals.set(h, "Last-Modified", LastModified(c.ModTime))
 	}
 	if c.ETag != "" {
-		vals.set(h, "Etag", c.ETag)
+		// nginx's spelling, not the canonical "Etag".
+		vals.set(h, "ETag", c.ETag)
 	}
 }
 

@@ -67,7 +67,7 @@ func headerLines(h http.Header) []string {
 	var out []string
 	for k, vv := range h {
 		for _, v := range vv {
-			out = append(out, k+": "+v)
+			out = append(out, textproto.CanonicalMIMEHeaderKey(k)+": "+v)
 		}
 	}
 	sort.Strings(out)

@@ -210,6 +210,41 @@ func TestClientGoneCancels(t *testing.T) {
 	}
 }
 
+// TestClientGoneCancelsAfterKeepalive checks the same for a request that
+// follows another on its connection: the watch's timer, armed for the
+// first request, still watches the second one.
+func TestClientGoneCancelsAfterKeepalive(t *testing.T) {
+	cancelled := make(chan struct{})
+	srv := &h1server.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/wait" {
+			<-r.Context().Done()
+			close(cancelled)
+			return
+		}
+		w.Header().Set("Content-Length", "2")
+		_, _ = io.WriteString(w, "ok")
+	})}
+	addr := serve(t, srv)
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = io.WriteString(c, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	_, err = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	_, err = io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second request was not cancelled when its client went away")
+	}
+}
+
 // serve runs srv on a loopback listener until the test ends, and returns
 // its address.
 func serve(t *testing.T, srv *h1server.Server) string {

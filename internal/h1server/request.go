@@ -33,8 +33,20 @@ const (
 // ClientFields returns the request's header lines in the client's order
 // and spelling, when the request came through this loop.
 func ClientFields(ctx context.Context) ([]Field, bool) {
-	f, ok := ctx.Value(fieldsKey).([]Field)
-	return f, ok
+	h, ok := ctx.Value(fieldsKey).(*head)
+	if !ok {
+		return nil, false
+	}
+	return h.fields, true
+}
+
+// head holds a request's header lines and backs the header map's
+// one-value slices: for most heads, one allocation for both, and a
+// pointer the context holds without another.
+type head struct {
+	fields   []Field
+	fieldBuf [8]Field
+	values   [8]string
 }
 
 // Counts are a request's bytes on the wire, as nginx's $request_length
@@ -214,10 +226,8 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 		return done(ctx, nil)
 	}
 
-	fields := make([]Field, 0, 8)
-	// values backs the header map's one-value slices, one allocation
-	// for most heads.
-	values := make([]string, 0, 8)
+	hd := new(head)
+	fields, values := hd.fieldBuf[:0], hd.values[:0]
 	for {
 		l, ok, err := readLine(c.br, c.cfg.LargeHeaderBufferSize)
 		if !ok || ok && err == nil && !budget.take(len(l)) {
@@ -249,7 +259,8 @@ func (c *conn) readRequest(ctx context.Context) (*http.Request, context.CancelFu
 			r.Header[key] = values[len(values)-1 : len(values) : len(values)]
 		}
 	}
-	ctx = context.WithValue(ctx, fieldsKey, fields)
+	hd.fields = fields
+	ctx = context.WithValue(ctx, fieldsKey, hd)
 	if hv, ok := r.Header["Host"]; ok {
 		// As net/http: the handler reads Host from r.Host, where an
 		// empty header could not be told from a missing one, so the

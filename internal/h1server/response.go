@@ -55,17 +55,42 @@ func StatusLine(code int) string {
 // upstream's reason phrase in nginx. It reports whether w (or a writer it
 // wraps, through Unwrap) belongs to this loop.
 func SetStatusLine(w http.ResponseWriter, code int, line string) bool {
+	v := own(w)
+	if v != nil {
+		v.lineCode, v.line = code, line
+	}
+	return v != nil
+}
+
+// own is the response of this loop that w is or wraps (through Unwrap),
+// nil when none.
+func own(w http.ResponseWriter) *response {
 	for {
 		switch v := w.(type) {
 		case *response:
-			v.lineCode, v.line = code, line
-			return true
+			return v
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = v.Unwrap()
 		default:
-			return false
+			return nil
 		}
 	}
+}
+
+// HeaderOrder is where the handler answering w records the order of its
+// header fields, one name per field, as nginx keeps them in its list
+// (r->headers_out.headers): those fields go out in that order after
+// nginx's own, and the names it does not list after them, sorted. Of a
+// header of nginx's own (Server, Date, Last-Modified, Location), the
+// last values, as many as are listed, go out in their list places, the
+// others in its own. The list is the connection's, reused from request
+// to request; nil when w (or a writer it wraps, through Unwrap) does not
+// belong to this loop.
+func HeaderOrder(w http.ResponseWriter) *[]string {
+	if v := own(w); v != nil {
+		return &v.c.order
+	}
+	return nil
 }
 
 // Limits is c with nginx's defaults, for [SetLimits]: made once per
@@ -86,23 +111,18 @@ func Limits(c Config) *Config {
 // reports whether w (or a writer it wraps, through Unwrap) belongs to
 // this loop.
 func SetLimits(w http.ResponseWriter, lim *Config) bool {
-	for {
-		switch v := w.(type) {
-		case *response:
-			v.c.lim.Store(lim)
-			if !v.wroteHeader {
-				// The connection's limits decided before; the
-				// location's replace them.
-				v.limitClose = v.limitClose || !v.withinLimits(lim)
-				v.closeAfter = v.limitClose || !v.clientKeepalive() || RequestError(v.req.Context()) != 0
-			}
-			return true
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = v.Unwrap()
-		default:
-			return false
-		}
+	v := own(w)
+	if v == nil {
+		return false
 	}
+	v.c.lim.Store(lim)
+	if !v.wroteHeader {
+		// The connection's limits decided before; the location's
+		// replace them.
+		v.limitClose = v.limitClose || !v.withinLimits(lim)
+		v.closeAfter = v.limitClose || !v.clientKeepalive() || RequestError(v.req.Context()) != 0
+	}
+	return true
 }
 
 // limits are the limits of the request being served.
@@ -139,6 +159,7 @@ type response struct {
 }
 
 func newResponse(c *conn, r *http.Request) *response {
+	c.order = c.order[:0]
 	return &response{c: c, req: r, header: http.Header{}, length: -1}
 }
 
@@ -191,7 +212,7 @@ func (w *response) WriteHeader(code int) {
 			b.WriteString(StatusLine(code))
 		}
 		b.WriteString("\r\n")
-		writeFields(b, h, nil)
+		writeFields(b, h, nil, nil)
 		b.WriteString("\r\n")
 		_ = b.Flush()
 		w.account()
@@ -245,16 +266,10 @@ func (w *response) WriteHeader(code int) {
 		b.WriteString(StatusLine(code))
 	}
 	b.WriteString("\r\n")
-	first := firstHeaders
-	if w.line != "" {
-		// An upstream's Location is one of the response's own headers,
-		// written with the rest; nginx writes its own (relative, made
-		// absolute) in its place, which frontdesk's header map cannot
-		// tell apart.
-		first = first[:len(first)-1]
-	}
-	for _, name := range first {
-		for _, v := range h[name] {
+	order := w.c.order
+	for _, name := range firstHeaders {
+		vs := h[name]
+		for _, v := range vs[:len(vs)-listedValues(vs, order, name)] {
 			writeField(b, name, v)
 		}
 	}
@@ -272,7 +287,8 @@ func (w *response) WriteHeader(code int) {
 			b.WriteString("Keep-Alive: timeout=" + strconv.Itoa(int(t/time.Second)) + "\r\n")
 		}
 	}
-	writeFields(b, h, first)
+	writeListed(b, h, order)
+	writeFields(b, h, firstHeaders, order)
 	b.WriteString("\r\n")
 	w.c.counts.head.Store(w.c.sent() - headStart)
 	w.account()
@@ -292,13 +308,57 @@ func (w *response) account() {
 
 const lastChunk = "0\r\n\r\n"
 
-// writeFields writes h but the names in skip, in sorted order: the
-// handler's header map has no order of its own.
-func writeFields(b *bufio.Writer, h http.Header, skip []string) {
+// listedValues is how many of the values vs of one of nginx's own
+// headers order lists: the last ones, the first being nginx's own (its
+// Server, a Location it made absolute) when there are more.
+func listedValues(vs, order []string, name string) int {
+	n := 0
+	for _, k := range order {
+		if k == name {
+			n++
+		}
+	}
+	return min(n, len(vs))
+}
+
+// writeListed writes the fields of h that order lists, in its order: the
+// i-th listing of a name is its i-th value (of those listedValues leaves
+// to the list, for nginx's own headers), and its last listing writes the
+// values left, so that one replaced in place keeps its place and none is
+// lost.
+func writeListed(b *bufio.Writer, h http.Header, order []string) {
+	for i, k := range order {
+		vs := h[k]
+		if slices.Contains(firstHeaders, k) {
+			vs = vs[len(vs)-listedValues(vs, order, k):]
+		}
+		seen := 0
+		for _, p := range order[:i] {
+			if p == k {
+				seen++
+			}
+		}
+		if seen >= len(vs) {
+			continue
+		}
+		if slices.Contains(order[i+1:], k) {
+			vs = vs[seen : seen+1]
+		} else {
+			vs = vs[seen:]
+		}
+		for _, v := range vs {
+			writeField(b, k, v)
+		}
+	}
+}
+
+// writeFields writes h but the names in skip and in listed, in sorted
+// order: the handler's header map has no order of its own.
+func writeFields(b *bufio.Writer, h http.Header, skip, listed []string) {
 	var buf [16]string
 	names := buf[:0]
 	for k := range h {
-		if !slices.Contains(skip, k) {
+		if !slices.Contains(skip, k) && !slices.Contains(listed, k) {
 			names = append(names, k)
 		}
 	}

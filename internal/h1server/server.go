@@ -342,6 +342,8 @@ type conn struct {
 	br    *bufio.Reader   // nil while idle
 	bw    *bufio.Writer   // nil while idle
 	state int             // guarded by srv.mu
+	// order is the request's header order (HeaderOrder), reused.
+	order []string
 
 	requests int
 	hijacked bool
@@ -393,7 +395,14 @@ type conn struct {
 	cancel     context.CancelFunc
 	bgDone     chan struct{}
 	bgStopping atomic.Bool
-	bgTimer    *time.Timer
+	// The watch's timer is the connection's, not the request's: it is
+	// armed when a request is watched and none is pending, and when it
+	// fires early for the request then served (armed for an earlier
+	// one) it waits the rest, so a busy connection costs no timer
+	// update per request.
+	bgTimer *time.Timer
+	bgArmed bool      // bgTimer will fire
+	bgStart time.Time // when the request being served was watched
 }
 
 const (
@@ -550,9 +559,14 @@ func (c *conn) putBuffers() {
 // watch allows the background read for the request being served, once
 // watchDelay has passed and (bodyDone) its body has been read.
 func (c *conn) watch(cancel context.CancelFunc, bodyDone bool) {
+	now := time.Now()
 	c.bgMu.Lock()
-	c.bgAllowed, c.bgDue, c.bgBodyDone, c.cancel = true, false, bodyDone, cancel
-	c.bgMu.Unlock()
+	defer c.bgMu.Unlock()
+	c.bgAllowed, c.bgDue, c.bgBodyDone, c.cancel, c.bgStart = true, false, bodyDone, cancel, now
+	if c.bgArmed {
+		return
+	}
+	c.bgArmed = true
 	if c.bgTimer == nil {
 		c.bgTimer = time.AfterFunc(watchDelay, c.watchDue)
 	} else {
@@ -563,6 +577,16 @@ func (c *conn) watch(cancel context.CancelFunc, bodyDone bool) {
 func (c *conn) watchDue() {
 	c.bgMu.Lock()
 	defer c.bgMu.Unlock()
+	if !c.bgAllowed || c.bgTimer == nil {
+		// No request is watched: the timer rests until the next one.
+		c.bgArmed = false
+		return
+	}
+	if wait := watchDelay - time.Since(c.bgStart); wait > 0 {
+		c.bgTimer.Reset(wait)
+		return
+	}
+	c.bgArmed = false
 	c.bgDue = true
 	c.startBackgroundReadLocked()
 }
@@ -595,12 +619,20 @@ func (c *conn) startBackgroundReadLocked() {
 	}()
 }
 
-// stopBackgroundRead ends the background read, and allows no other, before
-// the connection's reader is used again.
-func (c *conn) stopBackgroundRead() {
+// dropWatchTimer stops and forgets the watch's timer of a connection
+// that parks; it is made again for its next request.
+func (c *conn) dropWatchTimer() {
+	c.bgMu.Lock()
+	defer c.bgMu.Unlock()
 	if c.bgTimer != nil {
 		c.bgTimer.Stop()
 	}
+	c.bgTimer, c.bgArmed = nil, false
+}
+
+// stopBackgroundRead ends the background read, and allows no other, before
+// the connection's reader is used again.
+func (c *conn) stopBackgroundRead() {
 	c.bgMu.Lock()
 	c.bgAllowed, c.cancel = false, nil
 	done := c.bgDone
@@ -787,8 +819,7 @@ func (c *conn) awaitRequest() int {
 			return waitClose
 		}
 		c.putBuffers()
-		// The watch's timer is made again for the next request.
-		c.bgTimer = nil
+		c.dropWatchTimer()
 		if c.srv.park(c) {
 			if h := c.srv.onParked; h != nil {
 				h()
