@@ -132,10 +132,12 @@ func TestRequestBodySpillsToTempFile(t *testing.T) {
 func TestUnbufferedChunkedBodyIsStreamed(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
 	firstChunk := make(chan struct{})
-	upstream := make(chan string, 1)
+	upstream := make(chan string, 1) // sent to once: the goroutine never blocks
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
 	go func() {
+		defer close(done)
 		c, err := ln.Accept()
 		if err != nil {
 			return
@@ -233,9 +235,11 @@ func TestUnbufferedBodyIsNotRetried(t *testing.T) {
 func TestPassRequestBodyOffKeepsLength(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
 	heads := make(chan string, 2)
+	stop, done := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(stop); ln.Close(); <-done })
 	go func() {
+		defer close(done)
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -250,7 +254,12 @@ func TestPassRequestBodyOffKeepsLength(t *testing.T) {
 				}
 				head = append(head, buf[0])
 			}
-			heads <- string(head)
+			select {
+			case heads <- string(head):
+			case <-stop:
+				c.Close()
+				return
+			}
 			_, _ = c.Write(okResponse(nil))
 			c.Close()
 		}

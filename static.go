@@ -603,26 +603,22 @@ func (st *reqState) tryFiles() bool {
 	}
 	c := st.conf()
 	args := c.tryFiles
+	// st.uri changes only when an argument matches, so the mapping holds
+	// for every argument tested.
+	full, root := st.mapURIToPath(st.uri)
 	for _, t := range args[:len(args)-1] {
 		name := t.string(st)
 		// As in nginx, the written argument decides: "$uri" tests a file
 		// even when $uri ends in "/".
 		testDir := strings.HasSuffix(t.raw, "/")
-		full, root := st.mapURIToPath(st.uri)
 		tail := name
 		if c.isAlias && !c.aliasRegex && c.aliasLen <= len(st.uri) && strings.HasPrefix(name, st.uri[:c.aliasLen]) {
 			tail = name[c.aliasLen:]
 		}
-		var path string
-		switch {
-		case c.isAlias && c.aliasRegex:
+		path := root + tail
+		if c.isAlias && c.aliasRegex {
 			path = full + tail
-		case c.isAlias:
-			path = root + tail
-		default:
-			path = root + tail
 		}
-		_ = full
 		fi, _, err := st.openRooted(st.resolve(path, root), true)
 		if err != nil {
 			continue

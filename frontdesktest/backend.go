@@ -55,10 +55,17 @@ func (b *Backend) Last() Received {
 	return b.reqs[len(b.reqs)-1]
 }
 
-func (b *Backend) record(r Received) {
+// record reads r's body and records r with it; it returns the body.
+func (b *Backend) record(r *http.Request) []byte {
+	body, _ := io.ReadAll(r.Body)
+	got := Received{
+		Line: r.Method + " " + r.RequestURI + " " + r.Proto, Method: r.Method, URI: r.RequestURI,
+		Host: r.Host, Header: r.Header.Clone(), Body: body,
+	}
 	b.mu.Lock()
-	b.reqs = append(b.reqs, r)
+	b.reqs = append(b.reqs, got)
 	b.mu.Unlock()
+	return body
 }
 
 // Serve runs h (nil: 200 "ok") as an HTTP backend on loopback, recording
@@ -71,12 +78,7 @@ func Serve(t testing.TB, h http.Handler) *Backend {
 	}
 	b := &Backend{}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		b.record(Received{
-			Line: r.Method + " " + r.RequestURI + " " + r.Proto, Method: r.Method, URI: r.RequestURI,
-			Host: r.Host, Header: r.Header.Clone(), Body: body,
-		})
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = io.NopCloser(bytes.NewReader(b.record(r)))
 		h.ServeHTTP(w, r)
 	}))
 	srv.Start()
@@ -178,11 +180,7 @@ func (s *rawServer) read(br *bufio.Reader) bool {
 	if err != nil {
 		return false
 	}
-	body, _ := io.ReadAll(r.Body)
-	s.b.record(Received{
-		Line: r.Method + " " + r.RequestURI + " " + r.Proto, Method: r.Method, URI: r.RequestURI,
-		Host: r.Host, Header: r.Header, Body: body,
-	})
+	s.b.record(r)
 	return true
 }
 

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/nginxtest"
 	"github.com/stretchr/testify/assert"
@@ -85,17 +82,11 @@ func TestLocationLimitsMatchNginx(t *testing.T) {
 	}
 }
 
-// rawExchange writes raw to a new connection to port and reads until the
-// server closes it, Date headers masked.
+// rawExchange writes raw to a new plain connection to port and reads until
+// the server closes it, Date headers masked.
 func rawExchange(t *testing.T, port int, raw string) string {
 	t.Helper()
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.SetDeadline(time.Now().Add(waitTimeout)))
-	_, err = io.WriteString(c, raw)
-	require.NoError(t, err)
-	b, err := io.ReadAll(c)
-	require.NoError(t, err, "the server closes the connection")
-	return dateLine.ReplaceAllString(string(b), "Date: DATE\r")
+	got, end := exchange(t, port, raw, false)
+	require.Equal(t, "closed", end, "the server closes the connection")
+	return got
 }

@@ -90,6 +90,15 @@ var dateLine = regexp.MustCompile(`(?m)^Date: .*\r$`)
 // ended.
 func tlsExchange(t *testing.T, port int, raw string, useTLS bool) string {
 	t.Helper()
+	got, end := exchange(t, port, raw, useTLS)
+	return strings.ReplaceAll(got, fmt.Sprintf(":%d", port), ":PORT") + "\n[" + end + "]"
+}
+
+// exchange writes raw to a new connection to port, over TLS when useTLS,
+// and reads until the server closes it. It returns what came back, Date
+// headers masked, and how the stream ended; a timeout fails the test.
+func exchange(t *testing.T, port int, raw string, useTLS bool) (got, end string) {
+	t.Helper()
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	require.NoError(t, err)
 	defer c.Close()
@@ -111,8 +120,7 @@ func tlsExchange(t *testing.T, port int, raw string, useTLS bool) string {
 		var ne net.Error
 		require.False(t, errors.As(err, &ne) && ne.Timeout(), "the server closes the connection")
 	}
-	got := strings.ReplaceAll(string(b), fmt.Sprintf(":%d", port), ":PORT")
-	return dateLine.ReplaceAllString(got, "Date: DATE\r") + "\n[" + end + "]"
+	return dateLine.ReplaceAllString(string(b), "Date: DATE\r"), end
 }
 
 // TestTLSReloadAndQuit: on an "ssl http2" listener a reload brings the new

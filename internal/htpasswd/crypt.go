@@ -144,26 +144,7 @@ func md5Crypt(password, rest, magic string) string {
 		}
 	}
 	final := ctx.Sum(nil)
-	for i := 0; i < 1000; i++ {
-		c := md5.New()
-		if i&1 != 0 {
-			c.Write(key)
-		} else {
-			c.Write(final)
-		}
-		if i%3 != 0 {
-			c.Write([]byte(salt))
-		}
-		if i%7 != 0 {
-			c.Write(key)
-		}
-		if i&1 != 0 {
-			c.Write(final)
-		} else {
-			c.Write(key)
-		}
-		final = c.Sum(final[:0])
-	}
+	final = stretch(md5.New(), 1000, final, key, []byte(salt))
 	out := []byte(magic + salt + "$")
 	for _, t := range [5][3]int{{0, 6, 12}, {1, 7, 13}, {2, 8, 14}, {3, 9, 15}, {4, 10, 5}} {
 		out = b64From24(out, final[t[0]], final[t[1]], final[t[2]], 4)
@@ -220,26 +201,7 @@ func shaCrypt(newHash func() hash.Hash, magic, password, rest string) string {
 	}
 	s := repeatTo(h.Sum(nil), len(salt))
 
-	for i := 0; i < rounds; i++ {
-		h.Reset()
-		if i&1 != 0 {
-			h.Write(p)
-		} else {
-			h.Write(a)
-		}
-		if i%3 != 0 {
-			h.Write(s)
-		}
-		if i%7 != 0 {
-			h.Write(p)
-		}
-		if i&1 != 0 {
-			h.Write(a)
-		} else {
-			h.Write(p)
-		}
-		a = h.Sum(a[:0])
-	}
+	a = stretch(h, rounds, a, p, s)
 
 	out := []byte(magic)
 	if custom {
@@ -277,4 +239,31 @@ func shaCrypt(newHash func() hash.Hash, magic, password, rest string) string {
 
 func repeatTo(d []byte, n int) []byte {
 	return bytes.Repeat(d, n/len(d)+1)[:n]
+}
+
+// stretch runs the key-stretching rounds that MD5-crypt and SHA-crypt
+// share: each round hashes the previous digest a with the key p and the
+// salt s in an order set by the round number, and returns the last digest.
+func stretch(h hash.Hash, rounds int, a, p, s []byte) []byte {
+	for i := 0; i < rounds; i++ {
+		h.Reset()
+		if i&1 != 0 {
+			h.Write(p)
+		} else {
+			h.Write(a)
+		}
+		if i%3 != 0 {
+			h.Write(s)
+		}
+		if i%7 != 0 {
+			h.Write(p)
+		}
+		if i&1 != 0 {
+			h.Write(a)
+		} else {
+			h.Write(p)
+		}
+		a = h.Sum(a[:0])
+	}
+	return a
 }
