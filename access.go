@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk-go/frontdesk/internal/htpasswd"
+	"github.com/frontdesk-go/frontdesk/internal/syserr"
 )
 
 // accessRule is one allow or deny line.
@@ -388,7 +389,7 @@ func (st *reqState) checkBasicAuth(ac *accessConf) accessResult {
 	data, err := os.ReadFile(name)
 	if err != nil {
 		if st.logging(slog.LevelError) {
-			st.logRequest(slog.LevelError, `open() "`+name+`" failed `+sysError(err), "")
+			st.logRequest(slog.LevelError, `open() "`+name+`" failed `+syserr.Quote(err), "")
 		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return accessForbidden

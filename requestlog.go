@@ -8,11 +8,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1"
+	"github.com/frontdesk-go/frontdesk/internal/syserr"
 )
 
 // Attribute keys of a request's error records, named as nginx's context
@@ -67,21 +66,6 @@ func (st *reqState) logRequest(level slog.Level, msg, upstream string) {
 	l.LogAttrs(ctx, level, msg, a...)
 }
 
-// sysError is how nginx quotes a system error: "(111: Connection
-// refused)", strerror's text with its first letter capitalised; an error
-// without an errno is quoted as is.
-func sysError(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return "(" + err.Error() + ")"
-	}
-	msg := errno.Error()
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return "(" + strconv.Itoa(int(errno)) + ": " + msg + ")"
-}
-
 // upstreamURL is nginx's "upstream" context: the scheme, the peer (or the
 // group when none was chosen) and the URI of the request line sent.
 func upstreamURL(tls bool, peer string, head []byte) string {
@@ -115,11 +99,11 @@ func upstreamEvent(f failure, phase string, err error) string {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return "upstream prematurely closed connection while " + phase
 	case errors.As(err, &errno) && phase == phaseConnect:
-		return "connect() failed " + sysError(err) + " while " + phase
+		return "connect() failed " + syserr.Quote(err) + " while " + phase
 	case errors.As(err, &errno) && phase == phaseSend:
-		return "writev() failed " + sysError(err) + " while " + phase
+		return "writev() failed " + syserr.Quote(err) + " while " + phase
 	case errors.As(err, &errno):
-		return "recv() failed " + sysError(err) + " while " + phase
+		return "recv() failed " + syserr.Quote(err) + " while " + phase
 	}
 	return err.Error() + " while " + phase
 }

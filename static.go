@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/frontdesk-go/frontdesk/internal/fileserve"
+	"github.com/frontdesk-go/frontdesk/internal/syserr"
 	"github.com/frontdesk-go/frontdesk/internal/uri"
 )
 
@@ -332,7 +333,7 @@ func (st *reqState) logOpenError(path string, err error, status int) {
 		level = logCrit
 	}
 	if st.logging(level) {
-		st.logRequest(level, `open() "`+path+`" failed `+sysError(err), "")
+		st.logRequest(level, `open() "`+path+`" failed `+syserr.Quote(err), "")
 	}
 }
 

@@ -15,7 +15,6 @@ package nginxconf
 // directories). Otherwise the file must exist.
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -24,6 +23,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/frontdesk-go/frontdesk/internal/syserr"
 )
 
 // maxIncludeDepth bounds include nesting. nginx has no limit and crashes
@@ -226,51 +227,8 @@ func (st *loadState) read(name string, from *Directive) ([]byte, error) {
 // sysError builds the error nginx logs for a failed system call: the message,
 // then the errno in parentheses.
 func sysError(msg string, err error) *SyntaxError {
-	sys := " (" + errnoText(err) + ")"
+	sys := " (" + syserr.Text(err) + ")"
 	return &SyntaxError{Msg: msg + sys, sys: sys, err: err}
-}
-
-// errnoText renders err as nginx renders errno: "2: No such file or
-// directory", with glibc's wording, which nginx gets from strerror.
-func errnoText(err error) string {
-	var errno syscall.Errno
-	switch {
-	case errors.As(err, &errno):
-	case errors.Is(err, fs.ErrNotExist):
-		errno = syscall.ENOENT
-	case errors.Is(err, fs.ErrPermission):
-		errno = syscall.EACCES
-	default:
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return err.Error()
-	}
-	text, ok := strerror[errno]
-	if !ok {
-		// Go's texts are glibc's in lower case.
-		text = errno.Error()
-		if text != "" {
-			text = strings.ToUpper(text[:1]) + text[1:]
-		}
-	}
-	return fmt.Sprintf("%d: %s", int(errno), text)
-}
-
-// strerror holds glibc's texts for the errors that reading configuration
-// files can produce, where they differ from Go's lower-case ones by more
-// than the first letter.
-var strerror = map[syscall.Errno]string{
-	syscall.ENOENT:       "No such file or directory",
-	syscall.EACCES:       "Permission denied",
-	syscall.EISDIR:       "Is a directory",
-	syscall.ENOTDIR:      "Not a directory",
-	syscall.ELOOP:        "Too many levels of symbolic links",
-	syscall.ENAMETOOLONG: "File name too long",
-	syscall.EMFILE:       "Too many open files",
-	syscall.EINVAL:       "Invalid argument",
-	syscall.EIO:          "Input/output error",
 }
 
 // glob expands an include pattern the way glibc's glob(pattern, 0) does for

@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/frontdesk-go/frontdesk"
+	"github.com/frontdesk-go/frontdesk/internal/syserr"
 )
 
 // TLS to clients: the ssl_* directives of ngx_http_ssl_module become one
@@ -622,7 +623,7 @@ func (b *builder) staple(c *tls.Config, loader *certLoader, v map[string][]*Dire
 	der, err := b.readFile(file[0], file[0].Args[0])
 	if err != nil {
 		// OpenSSL's errors, which nginx reports without a position.
-		return &Error{Msg: fmt.Sprintf(`BIO_new_file("%s") failed (%s)`, confPath(file[0]), errnoText(err))}
+		return &Error{Msg: fmt.Sprintf(`BIO_new_file("%s") failed (%s)`, confPath(file[0]), syserr.Text(err))}
 	}
 	// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED,
 	// responseBytes [0] EXPLICIT ... OPTIONAL }, what
@@ -660,7 +661,7 @@ func (b *builder) ticketKeys(h *httpState, ds []*Directive) ([][32]byte, error) 
 	for _, d := range ds {
 		data, err := b.readFile(d, d.Args[0])
 		if err != nil {
-			end.Msg = fmt.Sprintf(`open() "%s" failed (%s)`, confPath(d), errnoText(err))
+			end.Msg = fmt.Sprintf(`open() "%s" failed (%s)`, confPath(d), syserr.Text(err))
 			return nil, end
 		}
 		if len(data) != 48 && len(data) != 80 {

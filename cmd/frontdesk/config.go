@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/frontdesk-go/frontdesk/internal/h1server"
@@ -271,18 +270,4 @@ func nginxDuration(s string) string {
 		return s + "s"
 	}
 	return s
-}
-
-// errnoText is strerror's wording of err's errno, "(2: No such file or
-// directory)", as nginx quotes system errors.
-func errnoText(err error) string {
-	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return "(" + err.Error() + ")"
-	}
-	msg := errno.Error()
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return fmt.Sprintf("(%d: %s)", int(errno), msg)
 }

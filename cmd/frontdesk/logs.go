@@ -17,6 +17,7 @@ import (
 	"github.com/frontdesk-go/frontdesk"
 	"github.com/frontdesk-go/frontdesk/internal/accesslog"
 	"github.com/frontdesk-go/frontdesk/internal/h1server"
+	"github.com/frontdesk-go/frontdesk/internal/syserr"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
@@ -55,7 +56,7 @@ func openLogFile(path string) (*logFile, error) {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("open() \"%s\" failed %s", path, errnoText(err))
+		return nil, fmt.Errorf("open() \"%s\" failed %s", path, syserr.Quote(err))
 	}
 	return &logFile{path: path, f: f}, nil
 }
@@ -87,7 +88,7 @@ func (l *logFile) reopen() error {
 	}
 	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("open() \"%s\" failed %s", l.path, errnoText(err))
+		return fmt.Errorf("open() \"%s\" failed %s", l.path, syserr.Quote(err))
 	}
 	l.mu.Lock()
 	if l.buf != nil {

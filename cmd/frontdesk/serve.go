@@ -32,6 +32,7 @@ import (
 	"github.com/frontdesk-go/frontdesk"
 	"github.com/frontdesk-go/frontdesk/internal/accesslog"
 	"github.com/frontdesk-go/frontdesk/internal/h1server"
+	"github.com/frontdesk-go/frontdesk/internal/syserr"
 	"github.com/frontdesk-go/frontdesk/nginxconf"
 )
 
@@ -86,7 +87,7 @@ func testConfig(p *paths, c *cmdline, stdout, stderr io.Writer) int {
 	}
 	ld.proc.access.close()
 	if f, err := os.OpenFile(ld.proc.pidFile, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
-		return failed(fmt.Sprintf("open() \"%s\" failed %s", ld.proc.pidFile, errnoText(err)))
+		return failed(fmt.Sprintf("open() \"%s\" failed %s", ld.proc.pidFile, syserr.Quote(err)))
 	} else {
 		f.Close()
 	}
@@ -140,7 +141,7 @@ func sendSignal(p *paths, c *cmdline, stderr io.Writer) int {
 	startup.log(levelNotice, "signal process started")
 	b, err := os.ReadFile(ld.proc.pidFile)
 	if err != nil {
-		startup.log(levelError, "open() \"%s\" failed %s", ld.proc.pidFile, errnoText(err))
+		startup.log(levelError, "open() \"%s\" failed %s", ld.proc.pidFile, syserr.Quote(err))
 		return 1
 	}
 	text := strings.TrimRight(string(b), "\n")
@@ -151,7 +152,7 @@ func sendSignal(p *paths, c *cmdline, stderr io.Writer) int {
 	}
 	sig := map[string]syscall.Signal{"stop": syscall.SIGTERM, "quit": syscall.SIGQUIT, "reopen": syscall.SIGUSR1, "reload": syscall.SIGHUP}[c.signal]
 	if err := syscall.Kill(n, sig); err != nil {
-		startup.log(levelAlert, "kill(%d, %d) failed %s", n, int(sig), errnoText(err))
+		startup.log(levelAlert, "kill(%d, %d) failed %s", n, int(sig), syserr.Quote(err))
 		return 1
 	}
 	return 0
@@ -323,7 +324,7 @@ func listen(addr string) (net.Listener, error) {
 	}
 	l, err := net.Listen(network, addr)
 	if err != nil {
-		return nil, fmt.Errorf("bind() to %s failed %s", addr, errnoText(err))
+		return nil, fmt.Errorf("bind() to %s failed %s", addr, syserr.Quote(err))
 	}
 	return l, nil
 }
@@ -416,7 +417,7 @@ func serve(p *paths, c *cmdline, stderr io.Writer) int {
 	}
 	m.pidFile = ld.proc.pidFile
 	if err := os.WriteFile(m.pidFile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
-		g.elog.log(levelEmerg, "open() \"%s\" failed %s", m.pidFile, errnoText(err))
+		g.elog.log(levelEmerg, "open() \"%s\" failed %s", m.pidFile, syserr.Quote(err))
 		m.stopNow()
 		return 1
 	}
